@@ -187,8 +187,10 @@ Status Statement::Bind(int index, double value) {
   return Check(sqlite3_bind_double(stmt_, index, value), "bind");
 }
 Status Statement::Bind(int index, std::string_view text) {
-  return Check(sqlite3_bind_text64(stmt_, index, text.data(), text.size(), SQLITE_TRANSIENT,
-                                   SQLITE_UTF8),
+  // A default-constructed string_view has a null data pointer, which SQLite would bind as
+  // NULL; an empty string must stay an empty string.
+  return Check(sqlite3_bind_text64(stmt_, index, text.data() != nullptr ? text.data() : "",
+                                   text.size(), SQLITE_TRANSIENT, SQLITE_UTF8),
                "bind");
 }
 Status Statement::BindBlob(int index, std::span<const uint8_t> blob) {

@@ -186,3 +186,19 @@ TEST(SqliteTest, StepErrorLeavesStatementReusable) {
 
 }  // namespace
 }  // namespace renkei::netsim::sql
+
+namespace renkei::netsim::sql {
+namespace {
+
+TEST(SqliteTest, DefaultStringViewBindsAsEmptyTextNotNull) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  auto st = db->Prepare("SELECT ?1 IS NULL, ?1 = ''");
+  ASSERT_TRUE(st->Bind(1, std::string_view()).ok());
+  ASSERT_TRUE(st->Step().value());
+  EXPECT_EQ(st->ColumnInt(0), 0);
+  EXPECT_EQ(st->ColumnInt(1), 1);
+}
+
+}  // namespace
+}  // namespace renkei::netsim::sql

@@ -1,0 +1,32 @@
+// The addressing module's error codes. Messages that accompany them name the field, the rule
+// and (for files) the line; they never carry a 個人番号.
+#pragma once
+
+#include <system_error>
+
+namespace renkei::addressing {
+
+enum class Errc {
+  kInvalidInput = 1,       // a field broke a rule (check digit, empty name, bad date)
+  kUnknownBusinessSystem,  // the business system id is not registered
+  kConflict,               // the same 個人番号 arrived with different 4 information
+  kDuplicateLink,          // a 宛名番号 is already linked to another person
+  kNotFound,               // no such person, link or acquisition number
+  kUnknownStaff,           // no staff account with that id
+  kAccountLocked,          // too many failed logins, or locked by an administrator
+  kPasswordExpired,        // the password is past its expiry; it must be changed
+  kWrongPassword,
+  kWeakPassword,           // a new password breaks the password policy
+  kPermissionDenied,       // the caller's roles do not allow the operation
+  kSessionInvalid,         // unknown, logged-out or expired session
+  kBadCsv,                 // a CSV file is malformed as a whole (no header, wrong header)
+  kStorage,                // the SQLite store failed
+};
+
+const std::error_category& ErrorCategory();
+std::error_code make_error_code(Errc e);
+
+}  // namespace renkei::addressing
+
+template <>
+struct std::is_error_code_enum<renkei::addressing::Errc> : std::true_type {};
