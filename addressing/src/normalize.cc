@@ -124,22 +124,6 @@ void AppendUtf8(std::string& out, char32_t cp) {
   }
 }
 
-// Decodes text already known to be valid (our own output).
-std::u32string DecodeValid(std::string_view text) {
-  std::u32string cps;
-  cps.reserve(text.size());
-  for (std::size_t pos = 0; pos < text.size();) {
-    const Decoded d = DecodeAt(text, pos);
-    if (d.fault != Utf8Fault::kNone) {
-      std::cerr << "renkei: DecodeValid given invalid UTF-8\n";
-      std::abort();
-    }
-    cps += d.cp;
-    pos += d.length;
-  }
-  return cps;
-}
-
 // ---------------------------------------------------------------------------------------------
 // Variant kanji (rule 6)
 
@@ -590,8 +574,9 @@ constexpr bool IsLongVowelLookalike(char32_t c) {
 }
 
 enum class Script : std::uint8_t {
-  kName,  // rules 1–6
-  kKana,  // rules 1–9
+  kName,     // rules 1–6
+  kKana,     // rules 1–9
+  kAddress,  // rules 2–6, and each run of spaces kept as one ASCII space for rule 12
 };
 
 // Applies the common rules; `field` names the item in error messages.
@@ -605,7 +590,15 @@ Result<std::string> NormalizeText(std::string_view text, Script script, std::str
     if (d.fault != Utf8Fault::kNone) return Utf8Error(field, pos, d.fault);
     pos += d.length;
     char32_t c = d.cp;
-    if (IsSpace(c) || IsVariationSelector(c)) continue;
+    if (IsVariationSelector(c)) continue;
+    if (IsSpace(c)) {
+      if (script == Script::kAddress && last != U' ') {
+        last_start = out.size();
+        out += ' ';
+        last = U' ';
+      }
+      continue;
+    }
     c = FoldWidth(c);
     if (c == 0x3099 || c == kVoicedMark || c == 0x309A || c == kSemiVoicedMark) {
       const bool voiced = c == 0x3099 || c == kVoicedMark;
@@ -776,11 +769,30 @@ constexpr bool IsKeVariant(char32_t c) {
   return c == U'ケ' || c == U'ヶ' || c == U'ヵ' || c == U'が' || c == U'ガ';
 }
 
-// Rules 10–13 over code points that already passed the common rules.
-std::string ApplyAddressRules(std::u32string_view s) {
+// Rules 10–13 over the output of NormalizeText(…, Script::kAddress).
+std::string ApplyAddressRules(std::string_view common) {
+  // Rule 1 for addresses: drop the spaces, but a space between two digits separates numbers.
+  std::u32string s;
+  s.reserve(common.size());
+  bool pending_space = false;
+  for (std::size_t pos = 0; pos < common.size();) {
+    const Decoded d = DecodeAt(common, pos);
+    if (d.fault != Utf8Fault::kNone) {
+      std::cerr << "renkei: ApplyAddressRules given invalid UTF-8\n";
+      std::abort();
+    }
+    pos += d.length;
+    if (d.cp == U' ') {
+      pending_space = true;
+      continue;
+    }
+    if (pending_space && !s.empty() && IsAsciiDigit(s.back()) && IsAsciiDigit(d.cp)) s += U'-';
+    pending_space = false;
+    s += d.cp;
+  }
   std::string out;
-  out.reserve(s.size() * 3);
-  char32_t prev = 0;  // last emitted code point
+  out.reserve(common.size());  // every rule shortens or keeps the text
+  char32_t prev = 0;           // last emitted code point
   std::size_t i = 0;
   while (i < s.size()) {
     const char32_t c = s[i];
@@ -1037,8 +1049,8 @@ Result<std::string> NormalizeKana(std::string_view kana) {
 }
 
 Result<std::string> NormalizeAddress(std::string_view address) {
-  RENKEI_TRY(const std::string common, NormalizeText(address, Script::kName, "address"));
-  return ApplyAddressRules(DecodeValid(common));
+  RENKEI_TRY(const std::string common, NormalizeText(address, Script::kAddress, "address"));
+  return ApplyAddressRules(common);
 }
 
 Result<std::string> NormalizeBirthDate(std::string_view date) {

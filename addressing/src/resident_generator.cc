@@ -740,7 +740,7 @@ void WriteResidentCsvRow(std::ostream& os, const Resident& r) {
   line.push_back(',');
   AppendCsvField(line, r.name_kana);
   line.push_back(',');
-  line.append(r.sex == Sex::kMale ? "男" : "女");
+  line.append(SexLabel(r.sex));
   line.push_back(',');
   line.append(FormatDate(r.birth_date));
   line.push_back(',');

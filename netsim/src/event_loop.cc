@@ -23,7 +23,22 @@ EventId EventLoop::ScheduleAfter(Duration delay, Callback cb) {
   return ScheduleAt(now_ + delay, std::move(cb));
 }
 
-bool EventLoop::Cancel(EventId id) { return callbacks_.erase(id.value) > 0; }
+bool EventLoop::Cancel(EventId id) {
+  if (callbacks_.erase(id.value) == 0) return false;
+  // Cancelled entries stay in the heap until they surface. Timeouts are mostly cancelled, so
+  // without this a long simulation's heap would grow with dead entries; rebuilding when they
+  // outnumber the live ones keeps memory bounded at amortised O(1) per cancel.
+  if (queue_.size() > 1024 && queue_.size() > 2 * callbacks_.size()) {
+    std::vector<Entry> live;
+    live.reserve(callbacks_.size());
+    while (!queue_.empty()) {
+      if (callbacks_.contains(queue_.top().seq)) live.push_back(queue_.top());
+      queue_.pop();
+    }
+    queue_ = decltype(queue_)(std::greater<>(), std::move(live));
+  }
+  return true;
+}
 
 bool EventLoop::Step() {
   while (!queue_.empty()) {

@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <utility>
 
 #include "netsim/errors.h"
 
@@ -25,13 +26,70 @@ constexpr std::string_view kExecutiveOrgan = "0000000";
 
 Error Invalid(std::string message) { return MakeError(Errc::kInvalidArgument, std::move(message)); }
 
-// " ('value')" for codes that may be quoted; nothing for secrets.
-std::string Quote(std::string_view value, bool secret) {
-  if (secret) return {};
-  return " ('" + std::string(value) + "')";
+bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+
+// Length in bytes (1 or 3) of the ASCII or full-width digit at `i`, 0 if there is none; sets
+// `digit` to its ASCII form.
+size_t DigitAt(std::string_view v, size_t i, char& digit) {
+  if (IsAsciiDigit(v[i])) {
+    digit = v[i];
+    return 1;
+  }
+  if (i + 2 < v.size() && static_cast<unsigned char>(v[i]) == 0xEF &&
+      static_cast<unsigned char>(v[i + 1]) == 0xBC) {
+    const auto third = static_cast<unsigned char>(v[i + 2]);
+    if (third >= 0x90 && third <= 0x99) {
+      digit = static_cast<char>('0' + (third - 0x90));
+      return 3;
+    }
+  }
+  return 0;
 }
 
-bool IsAsciiDigit(char c) { return c >= '0' && c <= '9'; }
+// The mod-11 rule of 個人番号, generalised: weights cycle 2..7 from the right, check is 0 when
+// the remainder is 0 or 1, else 11 - remainder.
+int Mod11CheckDigit(std::string_view digits) {
+  int sum = 0;
+  int n = 1;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it, ++n) {
+    sum += (*it - '0') * ((n - 1) % 6 + 2);
+  }
+  const int r = sum % 11;
+  return r <= 1 ? 0 : 11 - r;
+}
+
+// True when `v` holds what could be a 個人番号 handed to the wrong validator: a run of exactly
+// 12 digits (ASCII or full-width; valid or not, since a mistyped number is still nearly the
+// person's), or a valid 個人番号 behind leading zeros.
+bool LooksLikeMyNumber(std::string_view v) {
+  size_t i = 0;
+  std::string run;
+  while (i < v.size()) {
+    run.clear();
+    char digit = 0;
+    for (size_t len; i < v.size() && (len = DigitAt(v, i, digit)) != 0; i += len) {
+      run.push_back(digit);
+    }
+    if (run.size() == 12) return true;
+    if (run.size() > 12) {
+      const std::string_view padding = std::string_view(run).substr(0, run.size() - 12);
+      const std::string_view tail = std::string_view(run).substr(run.size() - 12);
+      if (padding.find_first_not_of('0') == std::string_view::npos &&
+          Mod11CheckDigit(tail.substr(0, 11)) == tail[11] - '0') {
+        return true;
+      }
+    }
+    if (run.empty()) ++i;
+  }
+  return false;
+}
+
+// " ('value')" for codes that may be quoted. Nothing for a 個人番号, nor for any other value that
+// looks like one: a person's number typed into the wrong field must not leak either.
+std::string Quote(std::string_view value, bool secret) {
+  if (secret || LooksLikeMyNumber(value)) return {};
+  return " ('" + std::string(value) + "')";
+}
 
 // U+FF10..U+FF19 in UTF-8 are EF BC 90..99.
 bool HasFullWidthDigit(std::string_view v) {
@@ -73,18 +131,6 @@ Status CheckDigits(std::string_view v, std::string_view name, size_t length, boo
                    std::to_string(v.size()) + Quote(v, secret));
   }
   return OkStatus();
-}
-
-// The mod-11 rule of 個人番号, generalised: weights cycle 2..7 from the right, check is 0 when
-// the remainder is 0 or 1, else 11 - remainder.
-int Mod11CheckDigit(std::string_view digits) {
-  int sum = 0;
-  int n = 1;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it, ++n) {
-    sum += (*it - '0') * ((n - 1) % 6 + 2);
-  }
-  const int r = sum % 11;
-  return r <= 1 ? 0 : 11 - r;
 }
 
 int LgCheckDigit(std::string_view first_5) {

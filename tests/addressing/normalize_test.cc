@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cstddef>
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -49,7 +51,9 @@ TEST(NormalizeUtf8Test, RejectsTruncatedSequenceAtEnd) {
 }
 
 TEST(NormalizeUtf8Test, RejectsSequenceInterruptedByAscii) {
-  const std::string text = "A\xE5" "B";
+  const std::string text =
+      "A\xE5"
+      "B";
   EXPECT_FALSE(IsValidUtf8(text));
   ExpectError(NormalizeName(text), Errc::kParseError, "byte offset 1");
 }
@@ -110,6 +114,54 @@ TEST(NormalizeUtf8Test, EveryItemReportsTheOffsetInItsOwnInput) {
   ExpectError(NormalizeBirthDate(bad), Errc::kParseError,
               "birth date: invalid UTF-8 at byte offset 3");
   ExpectError(ParseSex(bad), Errc::kParseError, "sex: invalid UTF-8 at byte offset 3");
+}
+
+TEST(NormalizeUtf8Test, EveryPrefixOfValidTextIsValidOrTruncated) {
+  const std::string text = "山田ﾀﾞ𠮷 1丁目ｰ";
+  for (std::size_t n = 0; n <= text.size(); ++n) {
+    const std::string prefix = text.substr(0, n);
+    const Result<std::string> name = NormalizeName(prefix);
+    EXPECT_EQ(name.ok(), IsValidUtf8(prefix)) << n;
+    if (!name.ok()) {
+      EXPECT_NE(name.error().message.find("truncated"), std::string::npos) << n;
+    }
+    EXPECT_EQ(NormalizeAddress(prefix).ok(), IsValidUtf8(prefix)) << n;
+  }
+}
+
+TEST(NormalizeUtf8Test, ArbitraryBytesAreRejectedOrNormalizedToValidText) {
+  // A fixed linear congruential generator: the same 20,000 inputs on every platform.
+  std::uint32_t state = 12345;
+  const auto next = [&state] {
+    state = state * 1664525U + 1013904223U;
+    return state >> 24;
+  };
+  // Bytes biased towards UTF-8 lead and continuation bytes, so that many inputs are valid.
+  const std::string alphabet = "a1 -\x80\x81\xA0\xBF\xC2\xE3\xE5\xED\xEF\xF0\xF4\xFF";
+  for (int round = 0; round < 20000; ++round) {
+    std::string bytes;
+    const std::uint32_t length = next() % 13;
+    for (std::uint32_t k = 0; k < length; ++k) bytes += alphabet[next() % alphabet.size()];
+    const bool valid = IsValidUtf8(bytes);
+    for (const Result<std::string>& r :
+         {NormalizeName(bytes), NormalizeKana(bytes), NormalizeAddress(bytes)}) {
+      ASSERT_EQ(r.ok(), valid);
+      if (r.ok()) {
+        ASSERT_TRUE(IsValidUtf8(r.value()));
+      } else {
+        ASSERT_NE(r.error().message.find("byte offset"), std::string::npos);
+      }
+    }
+    if (valid) {
+      const std::string address = NormalizeAddress(bytes).value();
+      ASSERT_EQ(Text(NormalizeAddress(address)), address);
+    }
+    const Result<std::string> date = NormalizeBirthDate(bytes);
+    if (date.ok()) {
+      ASSERT_EQ(date.value().size(), 10U);
+    }
+    (void)ParseSex(bytes);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -319,8 +371,7 @@ TEST(NormalizeAddressTest, BanchiAloneBecomesTheNumber) {
 }
 
 TEST(NormalizeAddressTest, MatchesTheResidentGeneratorForms) {
-  EXPECT_EQ(Text(NormalizeAddress("新潟県長岡市大手通一丁目4番10号")),
-            "新潟県長岡市大手通1-4-10");
+  EXPECT_EQ(Text(NormalizeAddress("新潟県長岡市大手通一丁目4番10号")), "新潟県長岡市大手通1-4-10");
   EXPECT_EQ(Text(NormalizeAddress("新潟県長岡市殿町二丁目3番5号 若葉ハイツ203号室")),
             "新潟県長岡市殿町2-3-5若葉ハイツ203号室");
 }
@@ -328,8 +379,14 @@ TEST(NormalizeAddressTest, MatchesTheResidentGeneratorForms) {
 TEST(NormalizeAddressTest, KeepsBuildingNamesAndRoomNumbers) {
   EXPECT_EQ(Text(NormalizeAddress("大手通1丁目2番3号 ﾊｲﾂ長岡 101号室")),
             "大手通1-2-3ハイツ長岡101号室");
-  EXPECT_EQ(Text(NormalizeAddress("大手通1-2-3 3号棟 2番館")), "大手通1-2-33号棟2番館");
+  EXPECT_EQ(Text(NormalizeAddress("大手通1-2-3 3号棟 2番館")), "大手通1-2-3-3号棟2番館");
   EXPECT_EQ(Text(NormalizeAddress("大手通1-2-3 センター")), "大手通1-2-3センター");
+}
+
+TEST(NormalizeAddressTest, SpaceBetweenDigitsBecomesHyphen) {
+  EXPECT_EQ(Text(NormalizeAddress("大手通1-2-3 101号室")), "大手通1-2-3-101号室");
+  EXPECT_EQ(Text(NormalizeAddress("大手通１　２　３")), "大手通1-2-3");
+  EXPECT_EQ(Text(NormalizeAddress("大手通 1 丁目 2")), "大手通1-2");
 }
 
 TEST(NormalizeAddressTest, SeparatesANumberThatFollowsADroppedLabel) {
@@ -365,7 +422,8 @@ TEST(NormalizeAddressTest, KeepsKeVariantsOutsidePlaceNames) {
 }
 
 TEST(NormalizeAddressTest, IsIdempotent) {
-  for (const std::string raw : {"長岡市大手通一丁目2番3号 ﾊｲﾂ101号室", "霞が関1ー2", "下条10番地"}) {
+  for (const std::string raw :
+       {"長岡市大手通一丁目2番3号 ﾊｲﾂ101号室", "霞が関1ー2", "下条10番地"}) {
     const std::string once = Text(NormalizeAddress(raw));
     EXPECT_EQ(Text(NormalizeAddress(once)), once) << raw;
   }
@@ -375,23 +433,31 @@ TEST(NormalizeAddressTest, IsIdempotent) {
 // Birth dates
 
 TEST(NormalizeBirthDateTest, AcceptsWesternForms) {
-  for (const std::string raw : {"1980-04-01", "1980/4/1", "1980/04/01", "1980.4.1", "19800401",
-                                "1980年4月1日", "１９８０年４月１日", "１９８０－０４－０１",
-                                " 1980 - 04 - 01 "}) {
+  for (const std::string raw :
+       {"1980-04-01", "1980/4/1", "1980/04/01", "1980.4.1", "19800401", "1980年4月1日",
+        "１９８０年４月１日", "１９８０－０４－０１", " 1980 - 04 - 01 "}) {
     EXPECT_EQ(Text(NormalizeBirthDate(raw)), "1980-04-01") << raw;
   }
 }
 
 TEST(NormalizeBirthDateTest, AcceptsEraForms) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"昭和55年4月1日", "1980-04-01"}, {"S55.4.1", "1980-04-01"},
-      {"s55.4.1", "1980-04-01"},         {"S55/04/01", "1980-04-01"},
-      {"昭和５５年４月１日", "1980-04-01"}, {"平成2年1月8日", "1990-01-08"},
-      {"H2.1.8", "1990-01-08"},          {"H02.01.08", "1990-01-08"},
-      {"令和元年5月1日", "2019-05-01"},  {"R1.5.1", "2019-05-01"},
-      {"R元.5.1", "2019-05-01"},         {"大正10年3月3日", "1921-03-03"},
-      {"T10.3.3", "1921-03-03"},         {"明治44年2月11日", "1911-02-11"},
-      {"M44.2.11", "1911-02-11"},        {"昭和 55 年 4 月 1 日", "1980-04-01"},
+      {"昭和55年4月1日", "1980-04-01"},
+      {"S55.4.1", "1980-04-01"},
+      {"s55.4.1", "1980-04-01"},
+      {"S55/04/01", "1980-04-01"},
+      {"昭和５５年４月１日", "1980-04-01"},
+      {"平成2年1月8日", "1990-01-08"},
+      {"H2.1.8", "1990-01-08"},
+      {"H02.01.08", "1990-01-08"},
+      {"令和元年5月1日", "2019-05-01"},
+      {"R1.5.1", "2019-05-01"},
+      {"R元.5.1", "2019-05-01"},
+      {"大正10年3月3日", "1921-03-03"},
+      {"T10.3.3", "1921-03-03"},
+      {"明治44年2月11日", "1911-02-11"},
+      {"M44.2.11", "1911-02-11"},
+      {"昭和 55 年 4 月 1 日", "1980-04-01"},
   };
   for (const auto& [raw, want] : cases) EXPECT_EQ(Text(NormalizeBirthDate(raw)), want) << raw;
 }
@@ -406,10 +472,10 @@ TEST(NormalizeBirthDateTest, AcceptsSquareEraSymbols) {
 
 TEST(NormalizeBirthDateTest, AcceptsEraBoundaryDays) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"明治元年1月25日", "1868-01-25"}, {"明治45年7月29日", "1912-07-29"},
-      {"大正元年7月30日", "1912-07-30"}, {"大正15年12月24日", "1926-12-24"},
+      {"明治元年1月25日", "1868-01-25"},  {"明治45年7月29日", "1912-07-29"},
+      {"大正元年7月30日", "1912-07-30"},  {"大正15年12月24日", "1926-12-24"},
       {"昭和元年12月25日", "1926-12-25"}, {"昭和64年1月7日", "1989-01-07"},
-      {"平成元年1月8日", "1989-01-08"},  {"平成31年4月30日", "2019-04-30"},
+      {"平成元年1月8日", "1989-01-08"},   {"平成31年4月30日", "2019-04-30"},
       {"令和元年5月1日", "2019-05-01"},
   };
   for (const auto& [raw, want] : cases) EXPECT_EQ(Text(NormalizeBirthDate(raw)), want) << raw;
@@ -462,21 +528,14 @@ TEST(NormalizeBirthDateTest, RejectsEmpty) {
 
 TEST(NormalizeBirthDateTest, RejectsMalformedText) {
   const std::vector<std::pair<std::string, std::string>> cases = {
-      {"80-04-01", "four-digit year"},
-      {"1980", "missing month and day"},
-      {"1980-04", "expected a month"},
-      {"1980/04-01", "expected a month"},
-      {"1980-004-01", "expected a month"},
-      {"1980-04-001", "expected a day"},
-      {"1980年4月1", "followed by 日"},
-      {"1980-04-01x", "unexpected text"},
-      {"1980-04-01生", "unexpected text"},
-      {"昭和年4月1日", "era year"},
-      {"昭和123年4月1日", "era year"},
-      {"X55.4.1", "four-digit year"},
-      {"S55", "missing month and day"},
-      {"1980_04_01", "separator"},
-      {"198004011", "separator"},
+      {"80-04-01", "four-digit year"},     {"1980", "missing month and day"},
+      {"1980-04", "expected a month"},     {"1980/04-01", "expected a month"},
+      {"1980-004-01", "expected a month"}, {"1980-04-001", "expected a day"},
+      {"1980年4月1", "followed by 日"},    {"1980-04-01x", "unexpected text"},
+      {"1980-04-01生", "unexpected text"}, {"昭和年4月1日", "era year"},
+      {"昭和123年4月1日", "era year"},     {"X55.4.1", "four-digit year"},
+      {"S55", "missing month and day"},    {"1980_04_01", "separator"},
+      {"198004011", "four-digit year"},
   };
   for (const auto& [raw, needle] : cases) {
     ExpectError(NormalizeBirthDate(raw), Errc::kParseError, needle);
@@ -502,10 +561,9 @@ TEST(PersonSexTest, LabelsEachValue) {
 
 TEST(PersonSexTest, ParsesEachSpelling) {
   const std::vector<std::pair<std::string, Sex>> cases = {
-      {"0", Sex::kNotKnown},   {"1", Sex::kMale},     {"2", Sex::kFemale},
-      {"9", Sex::kNotApplicable}, {"男", Sex::kMale},  {"女", Sex::kFemale},
-      {"男性", Sex::kMale},    {"女性", Sex::kFemale}, {"M", Sex::kMale},
-      {"F", Sex::kFemale},     {"male", Sex::kMale},  {"female", Sex::kFemale},
+      {"0", Sex::kNotKnown}, {"1", Sex::kMale},    {"2", Sex::kFemale},  {"9", Sex::kNotApplicable},
+      {"男", Sex::kMale},    {"女", Sex::kFemale}, {"男性", Sex::kMale}, {"女性", Sex::kFemale},
+      {"M", Sex::kMale},     {"F", Sex::kFemale},  {"male", Sex::kMale}, {"female", Sex::kFemale},
   };
   for (const auto& [raw, want] : cases) {
     const Result<Sex> got = ParseSex(raw);
@@ -566,8 +624,8 @@ NormalizedFourInfo Normalized(const FourInfo& info) {
 }
 
 TEST(NormalizeFourInfoTest, NormalizesEveryItem) {
-  const NormalizedFourInfo n = Normalized(FourInfo{"髙橋　一郎", "ﾀｶﾊｼ ｲﾁﾛｳ", Sex::kMale,
-                                                   "S55.4.1", "長岡市大手通１丁目２−３"});
+  const NormalizedFourInfo n = Normalized(
+      FourInfo{"髙橋　一郎", "ﾀｶﾊｼ ｲﾁﾛｳ", Sex::kMale, "S55.4.1", "長岡市大手通１丁目２−３"});
   EXPECT_EQ(n.name, "高橋一郎");
   EXPECT_EQ(n.name_kana, "タカハシイチロウ");
   EXPECT_EQ(n.sex, Sex::kMale);
@@ -590,7 +648,8 @@ TEST(NormalizeFourInfoTest, NamesTheFailingItem) {
   ExpectError(NormalizeFourInfo(info), Errc::kInvalidArgument, "birth date:");
   info = Yamada();
   info.address = "長岡\xFF";
-  ExpectError(NormalizeFourInfo(info), Errc::kParseError, "address: invalid UTF-8 at byte offset 6");
+  ExpectError(NormalizeFourInfo(info), Errc::kParseError,
+              "address: invalid UTF-8 at byte offset 6");
 }
 
 TEST(MatchFourInfoTest, MatchesEveryItemOfTheSamePerson) {
@@ -613,8 +672,8 @@ TEST(MatchFourInfoTest, DoesNotCompareItemsAbsentFromTheQuery) {
   // An absent item does not match even a candidate whose item is also absent.
   EXPECT_EQ(MatchFourInfo(NormalizedFourInfo{}, NormalizedFourInfo{}).score(), 0);
 
-  const MatchResult two =
-      MatchFourInfo(Normalized(FourInfo{"山田太郎", "", Sex::kNotKnown, "1980/4/1", ""}), candidate);
+  const MatchResult two = MatchFourInfo(
+      Normalized(FourInfo{"山田太郎", "", Sex::kNotKnown, "1980/4/1", ""}), candidate);
   EXPECT_TRUE(two.name);
   EXPECT_FALSE(two.kana);
   EXPECT_FALSE(two.sex);

@@ -352,6 +352,7 @@ TEST(ResidentCsvTest, QuotesOnlyFieldsThatNeedIt) {
   r.atena_number = "152021000000001";
   r.name = "山田 太郎";
   r.name_kana = "ヤマダ タロウ";
+  r.sex = Sex::kMale;
   r.birth_date = {1980, 5, 3};
   r.address = "長岡市, \"別館\"";
   std::ostringstream os;

@@ -95,3 +95,20 @@ TEST(EventLoopDeathTest, SchedulingInThePastAborts) {
 
 }  // namespace
 }  // namespace renkei::netsim
+
+namespace renkei::netsim {
+namespace {
+
+TEST(EventLoopTest, CancelledTimersDoNotAccumulate) {
+  EventLoop loop;
+  loop.ScheduleAfter(Duration::Hours(1), [] {});
+  for (int i = 0; i < 100000; ++i) {
+    loop.Cancel(loop.ScheduleAfter(Duration::Seconds(30), [] {}));
+  }
+  EXPECT_EQ(loop.pending(), 1u);
+  EXPECT_LT(loop.queued_entries(), 2100u);
+  EXPECT_EQ(loop.Run(), 1u);
+}
+
+}  // namespace
+}  // namespace renkei::netsim

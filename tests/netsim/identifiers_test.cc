@@ -101,6 +101,28 @@ TEST(MyNumberTest, RejectionMessagesNeverContainTheInputDigits) {
   }
 }
 
+// The other validators quote their input, except when it looks like a 個人番号 given to the
+// wrong validator: bare, zero-padded, or in full-width digits.
+TEST(MyNumberTest, OtherValidatorsDoNotQuoteAMyNumber) {
+  const std::string inputs[] = {"983205673214", "000983205673214", "0983205673214",
+                                "９８３２０５６７３２１４", "No. 983205673214"};
+  for (const std::string& input : inputs) {
+    for (const Status& status :
+         {ValidateLgCode(input), ValidateJuminhyoCode(input), ValidateInstitutionCode(input),
+          ValidateIntegratedNumber(input), ValidateCode(input), ValidateCode("JM" + input)}) {
+      const std::string message = Rejection(status);
+      EXPECT_FALSE(Contains(message, "83205673")) << message;
+      EXPECT_FALSE(Contains(message, "８３２０５６７３")) << message;
+    }
+  }
+}
+
+TEST(LgCodeTest, QuotesValuesThatCannotBeAMyNumber) {
+  EXPECT_TRUE(Contains(Rejection(ValidateLgCode("1520211")), "('1520211')"));
+  EXPECT_TRUE(
+      Contains(Rejection(ValidateIntegratedNumber("1234567890123456")), "('1234567890123456')"));
+}
+
 TEST(MyNumberTest, CheckDigitRejectsWrongBodyLength) {
   const auto result = MyNumberCheckDigit("1234567890");
   ASSERT_FALSE(result.ok());

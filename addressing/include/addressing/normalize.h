@@ -15,9 +15,10 @@
 //
 // Errors: every function validates UTF-8 strictly (see IsValidUtf8). Invalid input yields
 // netsim::Errc::kParseError with "invalid UTF-8 at byte offset N" in the message, N being the
-// offset in the caller's input of the first byte of the bad sequence. (The codes move to the
-// addressing module's own Errc once addressing/errors.h lands.) Messages name the item and the
-// rule and never echo a name or an address.
+// offset in the caller's input of the first byte of the bad sequence. (These are netsim codes
+// because this file was written before addressing/errors.h; callers such as bulk import wrap
+// them in their own code.) Messages name the item and the rule and never echo a name or an
+// address; a birth-date message may quote the offending date parts.
 //
 // ## Common rules (NormalizeName; the other functions start from these)
 //  1. Spaces are removed: ASCII space, tab, LF, VT, FF, CR, U+00A0 and the ideographic space
@@ -44,32 +45,37 @@
 //     FoldVariantKanji exposes the table.
 //
 // ## NormalizeKana (氏名カナ): the common rules, plus
-//  7. Hiragana become katakana (ぁ–ゖ → ァ–ヶ, ゝゞ → ヽヾ, ゔ → ヴ); ヴ stays ヴ (not folded to
-//  ブ).
+//  7. Hiragana become katakana (ぁ–ゖ → ァ–ヶ, ゝゞ → ヽヾ, ゔ → ヴ); ヴ stays ヴ, it is not
+//     folded to ブ.
 //  8. Small kana stay small (ャ ≠ ヤ, ッ ≠ ツ): registries record them, so a difference is real.
 //  9. Long-vowel look-alikes become ー: ｰ, ASCII '-', full-width －, ‐ U+2010 … ― U+2015,
 //     − U+2212, ─ U+2500, ﹣ U+FE63.
 //
-// ## NormalizeAddress (住所): the common rules, plus, in this order of precedence
+// ## NormalizeAddress (住所): the common rules, plus (one left-to-right pass)
 //  10. Kanji numerals (〇一二三四五六七八九十百千, positional like 二〇 or with 十百千 like 二十三)
 //      become ASCII digits when the run is directly followed by 丁目 or 番地 (一丁目 → 1丁目,
-//      二十三丁目 → 23丁目), or when it continues a block number (directly after a label of
-//      rule 11) and is followed by a label, the end, or a non-kanji character (一丁目二番三号).
-//      Other kanji numerals are place names (一番町, 十日町, 三田) and stay.
+//      二十三丁目 → 23丁目, which rule 11 then makes 1 and 23), or when it continues a block number
+//      (directly after a label of rule 11) and is followed by a label, the end, or a non-kanji
+//      character (一丁目二番三号). Other kanji numerals are place names (一番町, 十日町, 三田) and
+//      stay.
 //  11. Block labels after a number — 丁目, 番地, 番, 号 — become '-' when another number follows
 //      (optionally after の: 2番地の3) and are dropped otherwise: 1丁目2番3号, 1丁目2番地3,
 //      1丁目2-3 → 1-2-3; 10番地 → 10; 1丁目 → 1. 番 and 号 are not labels when followed by
 //      町 室 棟 館 線 街 (番町 is a place name, 101号室 and 3号棟 are building parts).
-//  12. Hyphen look-alikes ‐ U+2010 … ― U+2015, − U+2212, ─ U+2500, ﹣ U+FE63 (and full-width
-//      －, via rule 3) become '-'; ー and の become '-' only between two digits (1ー2, 2の3).
+//  12. A run of spaces between two digits becomes '-' (1-2-3 101号室 → 1-2-3-101号室); other
+//      spaces go as in rule 1. Hyphen look-alikes ‐ U+2010 … ― U+2015, − U+2212, ─ U+2500 and
+//      ﹣ U+FE63 (and full-width －, via rule 3) become '-'; ー and の become '-' only between
+//      two digits (1ー2, 2の3).
 //  13. ケ ヶ ヵ が ガ between two kanji become ケ (霞ヶ関 = 霞ケ関 = 霞が関 → 霞ケ関).
 //  Anything else — building names, room numbers — is kept after the common rules.
 //
 // ## NormalizeBirthDate (生年月日) → "YYYY-MM-DD"
 //  Accepted after the common rules (so full-width digits and spaces are fine):
 //    YYYY-MM-DD, YYYY/M/D, YYYY.M.D (one separator kind throughout), YYYYMMDD, YYYY年M月D日;
-//    an era — 明治 大正 昭和 平成 令和, M T S H R, or ㍾ ㍽ ㍼ ㍻ ㋿ — followed by the era
-//    year (1–2 digits or 元) and 年M月D日 or a separator form (昭和55年4月1日, S55.4.1, H2/1/8).
+//    an era followed by the era year (1–2 digits or 元) and then 年M月D日 or a separator
+//    form: 昭和55年4月1日, S55.4.1, H2/1/8. Eras are written 明治 大正 昭和 平成 令和,
+//    as the letters M T S H R (any case),
+//    or as the one-character ligatures ㍾ ㍽ ㍼ ㍻ ㋿.
 //  Western years are 0001–9999 (no check against today: these functions read no clock).
 //  Rejected with netsim::Errc::kInvalidArgument: a month or day that does not exist (2023-02-29),
 //  era year 0, and an era date outside its era. Eras (inclusive, Gregorian):

@@ -39,12 +39,11 @@
 #include <string_view>
 #include <vector>
 
+#include "addressing/person.h"
 #include "netsim/result.h"
 #include "netsim/rng.h"
 
 namespace renkei::addressing {
-
-enum class Sex { kMale, kFemale };
 
 struct Date {
   int year = 2000;
@@ -63,7 +62,7 @@ struct Resident {
   std::string atena_number;   // 宛名番号, 15 digits: lgcode + 9-digit serial
   std::string name;           // 氏名 "山田 太郎": surname, one ASCII space, given name
   std::string name_kana;  // 氏名カナ "ヤマダ タロウ": full-width katakana, one ASCII space
-  Sex sex = Sex::kMale;
+  Sex sex = Sex::kNotKnown;  // the generator draws kMale or kFemale only
   Date birth_date;
   // "新潟県長岡市大手通一丁目4番10号": prefecture + municipality (+ ward) + town + 丁目 in kanji
   // numerals + 番/号 in ASCII digits; towns without 丁目 use "123番地" or "123番地4". About a
@@ -142,7 +141,7 @@ class ResidentGenerator {
 //   宛名番号      15 ASCII digits
 //   氏名          surname, one ASCII space, given name (kanji)
 //   氏名カナ      the same in full-width katakana, one ASCII space between
-//   性別          男 or 女
+//   性別          SexLabel(): 男 or 女 (generated residents), 不明 / 適用不能 otherwise
 //   生年月日      YYYY-MM-DD
 //   住所          as in Resident::address
 //

@@ -47,6 +47,8 @@ Digest Sha256(ByteView data);
 // Keyed MAC with a reusable context (cheap per call once created).
 class HmacSha256 {
  public:
+  // An empty key is kInvalidArgument: RFC 2104 allows it, but here it is always a missing
+  // configuration value.
   static Result<HmacSha256> Create(ByteView key);
   HmacSha256(HmacSha256&&) noexcept;
   HmacSha256& operator=(HmacSha256&&) noexcept;
@@ -70,6 +72,8 @@ class Aes256Gcm {
   static constexpr size_t kNonceSize = 12;
   static constexpr size_t kTagSize = 16;
 
+  // A key that is not kKeySize bytes, or a nonce that is not kNonceSize bytes, is
+  // kInvalidArgument; sealed data shorter than the tag is kVerifyFailed.
   static Result<Aes256Gcm> Create(ByteView key);
   Aes256Gcm(Aes256Gcm&&) noexcept;
   Aes256Gcm& operator=(Aes256Gcm&&) noexcept;
@@ -99,7 +103,9 @@ class PrivateKey {
   // fixed seed has the same keys every run. Ed25519 takes the seed's SHA-256 as its private
   // key; P-256 reduces it to a valid scalar.
   static Result<std::shared_ptr<const PrivateKey>> FromSeed(KeyType type, ByteView seed);
-  // PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----"), unencrypted.
+  // PKCS#8 PEM ("-----BEGIN PRIVATE KEY-----"), unencrypted. Malformed or encrypted PEM is
+  // kParseError; a well-formed key of another type or curve is kInvalidArgument. A missing
+  // file is kIoError.
   static Result<std::shared_ptr<const PrivateKey>> FromPem(std::string_view pem);
   static Result<std::shared_ptr<const PrivateKey>> LoadPemFile(const std::string& path);
 
@@ -130,6 +136,7 @@ class PublicKey {
   ~PublicKey();
   KeyType type() const { return type_; }
   Result<std::string> ToPem() const;
+  // Same atomic replacement and mode 0600 as PrivateKey::SavePemFile.
   Status SavePemFile(const std::string& path) const;
   // SHA-256 of the DER encoding, hex: a key's stable id in messages and logs.
   std::string Fingerprint() const;
@@ -176,6 +183,8 @@ struct PasswordHashParams {
   size_t hash_size = 32;
 };
 // `salt` empty: drawn from RandomBytes. A given salt makes the hash reproducible (tests).
+// kInvalidArgument unless iterations >= 1, the salt is 8 to 1024 bytes (RFC 8018 asks for at
+// least 64 bits) and hash_size is 8 to 64 bytes.
 Result<std::string> HashPassword(std::string_view password, const PasswordHashParams& params,
                                  ByteView salt = {});
 // Ok on a match; kVerifyFailed on a mismatch; kParseError when `encoded` is not a hash of the

@@ -46,6 +46,8 @@ class EventLoop final : public Clock {
   uint64_t Run(uint64_t max_events = UINT64_MAX);
 
   size_t pending() const { return callbacks_.size(); }
+  // Heap entries, live and cancelled-but-not-yet-dropped (bounded at about twice pending()).
+  size_t queued_entries() const { return queue_.size(); }
   uint64_t events_run() const { return events_run_; }
 
  private:

@@ -5,7 +5,9 @@
 // rule broken ("個人番号 must be 12 digits, got 11"). Only ASCII digits are accepted; full-width
 // digits (０-９) are refused with a message saying so, because normalising them is the caller's
 // decision (addressing/normalize), not a validator's. A rejection of a 個人番号 never contains
-// the value or any part of it; the other codes are not secret and are quoted in messages.
+// the value or any part of it. The other codes are not secret and are quoted in messages,
+// except a value that looks like a 個人番号 given to the wrong validator (a run of exactly 12
+// digits, ASCII or full-width, or a valid 個人番号 behind leading zeros), which is never quoted.
 //
 // The check-digit rules (see docs/domain.md §2):
 //
