@@ -79,6 +79,20 @@ class NumberPermutation {
   uint64_t round_keys_[4] = {};
 };
 
+// Indexes that only searches need. A bulk load drops them and builds them once at the end:
+// one sort beats a million random index inserts.
+constexpr const char* kSearchIndexes = R"sql(
+    CREATE INDEX IF NOT EXISTS persons_by_name ON persons(name_key);
+    CREATE INDEX IF NOT EXISTS persons_by_kana ON persons(kana_key);
+    CREATE INDEX IF NOT EXISTS persons_by_birth ON persons(birth_date);
+)sql";
+constexpr const char* kDropSearchIndexes = R"sql(
+    DROP INDEX IF EXISTS persons_by_name;
+    DROP INDEX IF EXISTS persons_by_kana;
+    DROP INDEX IF EXISTS persons_by_birth;
+    DROP INDEX IF EXISTS operations_by_person;
+)sql";
+
 std::string FormatAcquisition(std::string_view lgcode, int64_t seq) {
   char buf[32];
   std::snprintf(buf, sizeof buf, "-%010lld", static_cast<long long>(seq));
@@ -156,10 +170,33 @@ class AddressingServer::Impl {
                   std::string_view integrated_number, std::string_view detail);
   Result<bool> SystemExists(std::string_view id);
   Result<crypto::Digest> MyNumberDigest(std::string_view my_number);
+  // What one registration transaction carries from item to item: counters read once at the
+  // start and written once before commit, systems already known to exist, requests to send.
+  struct Batch {
+    int64_t person_counter = 0;
+    int64_t acquisition_seq = 0;
+    std::vector<std::string> known_systems;
+    std::vector<TokenRequest> emitted;
+  };
+  Result<Batch> BeginBatch();
+  Status FinishBatch(const Batch& batch);
   Result<RegistrationOutcome> RegisterOne(const Session& s, const Registration& r,
-                                          const NormalizedFourInfo& norm,
-                                          std::vector<TokenRequest>& emitted);
+                                          const NormalizedFourInfo& norm, Batch& batch);
   Result<std::optional<int64_t>> PersonIdByNumber(std::string_view integrated_number);
+  // "<lgcode>-<10 digits>" issued by this body → its sequence number.
+  Result<int64_t> ParseAcquisition(std::string_view acquisition_number) const {
+    const std::string prefix = options_.lgcode + "-";
+    const std::string_view digits = acquisition_number.substr(
+        std::min(prefix.size(), acquisition_number.size()));
+    if (acquisition_number.substr(0, prefix.size()) != prefix || digits.size() != 10 ||
+        !AllDigits(digits)) {
+      return MakeError(Errc::kNotFound, "acquisition_number: '" +
+                                            std::string(acquisition_number) +
+                                            "' was not issued by this body (expected " + prefix +
+                                            "<10 digits>)");
+    }
+    return std::stoll(std::string(digits));
+  }
   Result<PersonRecord> LoadPerson(int64_t person_id);
   void Deliver(const std::vector<TokenRequest>& requests) {
     if (sink_ == nullptr) return;
@@ -170,24 +207,23 @@ class AddressingServer::Impl {
 Status AddressingServer::Impl::Init() {
   // A larger page cache keeps the digest and number indexes in memory during bulk loads.
   Status s = db_.Exec(R"sql(
-    PRAGMA cache_size = -262144;
+    PRAGMA cache_size = -1048576;
+    PRAGMA mmap_size = 1073741824;
+    PRAGMA wal_autocheckpoint = 16384;
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS business_systems (
       id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS persons (
       id INTEGER PRIMARY KEY,
-      integrated_number TEXT NOT NULL UNIQUE,
+      integrated_number INTEGER NOT NULL UNIQUE,
       mynumber_digest BLOB NOT NULL UNIQUE,
       mynumber_sealed BLOB NOT NULL,
       name TEXT NOT NULL, name_kana TEXT NOT NULL, sex INTEGER NOT NULL,
       birth_date TEXT NOT NULL, address TEXT NOT NULL,
       name_key TEXT NOT NULL, kana_key TEXT NOT NULL, address_key TEXT NOT NULL,
       status INTEGER NOT NULL DEFAULT 1, status_date TEXT NOT NULL DEFAULT '',
-      acquisition_number TEXT NOT NULL UNIQUE,
+      acquisition_seq INTEGER NOT NULL UNIQUE,
       token_state INTEGER NOT NULL DEFAULT 1);
-    CREATE INDEX IF NOT EXISTS persons_by_name ON persons(name_key);
-    CREATE INDEX IF NOT EXISTS persons_by_kana ON persons(kana_key);
-    CREATE INDEX IF NOT EXISTS persons_by_birth ON persons(birth_date);
     CREATE INDEX IF NOT EXISTS persons_pending_token ON persons(id) WHERE token_state = 1;
     CREATE TABLE IF NOT EXISTS links (
       system_id TEXT NOT NULL REFERENCES business_systems(id),
@@ -201,6 +237,8 @@ Status AddressingServer::Impl::Init() {
     CREATE INDEX IF NOT EXISTS status_history_by_person ON status_history(person_id);
   )sql");
   if (!s.ok()) return Storage(s.error());
+  // Also restores search indexes that a bulk load dropped and did not get to rebuild.
+  if (Status idx = db_.Exec(kSearchIndexes); !idx.ok()) return Storage(idx.error());
   RENKEI_CHECK_OK(staff_.Init());
   auto prep = [&](std::optional<sql::Statement>& slot, std::string_view text) -> Status {
     auto st = db_.Prepare(text);
@@ -214,7 +252,7 @@ Status AddressingServer::Impl::Init() {
   RENKEI_CHECK_OK(prep(insert_person_,
                        "INSERT INTO persons(id, integrated_number, mynumber_digest, "
                        "mynumber_sealed, name, name_kana, sex, birth_date, address, name_key, "
-                       "kana_key, address_key, acquisition_number) "
+                       "kana_key, address_key, acquisition_seq) "
                        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
   RENKEI_CHECK_OK(prep(insert_link_,
                        "INSERT INTO links(system_id, atena_number, person_id) VALUES(?, ?, ?)"));
@@ -281,7 +319,7 @@ Result<PersonRecord> AddressingServer::Impl::LoadPerson(int64_t person_id) {
   RENKEI_TRY(sql::Statement st,
              StorageResult(db_.Prepare(
                  "SELECT integrated_number, name, name_kana, sex, birth_date, address, status, "
-                 "status_date, token_state, acquisition_number FROM persons WHERE id = ?")));
+                 "status_date, token_state, acquisition_seq FROM persons WHERE id = ?")));
   RENKEI_CHECK_OK(st.Bind(1, person_id));
   auto row = st.Step();
   if (!row.ok()) return Storage(row.error());
@@ -296,7 +334,7 @@ Result<PersonRecord> AddressingServer::Impl::LoadPerson(int64_t person_id) {
   p.status = static_cast<ResidentStatus>(st.ColumnInt(6));
   p.status_date = st.ColumnText(7);
   p.token_state = static_cast<TokenState>(st.ColumnInt(8));
-  p.acquisition_number = st.ColumnText(9);
+  p.acquisition_number = FormatAcquisition(options_.lgcode, st.ColumnInt(9));
 
   RENKEI_TRY(sql::Statement links,
              StorageResult(db_.Prepare("SELECT system_id, atena_number FROM links WHERE "
@@ -323,13 +361,30 @@ Result<PersonRecord> AddressingServer::Impl::LoadPerson(int64_t person_id) {
   return p;
 }
 
-Result<RegistrationOutcome> AddressingServer::Impl::RegisterOne(
-    const Session& s, const Registration& r, const NormalizedFourInfo& norm,
-    std::vector<TokenRequest>& emitted) {
-  RENKEI_TRY(bool system_known, SystemExists(r.system_id));
-  if (!system_known) {
-    return MakeError(Errc::kUnknownBusinessSystem,
-                     "system_id: '" + r.system_id + "' is not a registered business system");
+Result<AddressingServer::Impl::Batch> AddressingServer::Impl::BeginBatch() {
+  Batch b;
+  RENKEI_TRY(b.person_counter, GetMeta("person_counter"));
+  RENKEI_TRY(b.acquisition_seq, GetMeta("acquisition_seq"));
+  return b;
+}
+
+Status AddressingServer::Impl::FinishBatch(const Batch& batch) {
+  RENKEI_CHECK_OK(SetMeta("person_counter", batch.person_counter));
+  return SetMeta("acquisition_seq", batch.acquisition_seq);
+}
+
+Result<RegistrationOutcome> AddressingServer::Impl::RegisterOne(const Session& s,
+                                                                const Registration& r,
+                                                                const NormalizedFourInfo& norm,
+                                                                Batch& batch) {
+  if (std::find(batch.known_systems.begin(), batch.known_systems.end(), r.system_id) ==
+      batch.known_systems.end()) {
+    RENKEI_TRY(bool system_known, SystemExists(r.system_id));
+    if (!system_known) {
+      return MakeError(Errc::kUnknownBusinessSystem,
+                       "system_id: '" + r.system_id + "' is not a registered business system");
+    }
+    batch.known_systems.push_back(r.system_id);
   }
   RENKEI_TRY(crypto::Digest digest, MyNumberDigest(r.my_number));
 
@@ -393,8 +448,8 @@ Result<RegistrationOutcome> AddressingServer::Impl::RegisterOne(
                                                " is already linked to another person");
   }
 
-  RENKEI_TRY(int64_t counter, GetMeta("person_counter"));
-  RENKEI_TRY(int64_t acq_seq, GetMeta("acquisition_seq"));
+  const int64_t counter = batch.person_counter;
+  const int64_t acq_seq = batch.acquisition_seq;
   const int64_t person_id = counter + 1;
   const std::string integrated =
       netsim::MakeIntegratedNumber(netsim::kIntegratedNumberMinBody +
@@ -420,15 +475,15 @@ Result<RegistrationOutcome> AddressingServer::Impl::RegisterOne(
   RENKEI_CHECK_OK(ins.Bind(10, std::string_view(norm.name)));
   RENKEI_CHECK_OK(ins.Bind(11, std::string_view(norm.name_kana)));
   RENKEI_CHECK_OK(ins.Bind(12, std::string_view(norm.address)));
-  RENKEI_CHECK_OK(ins.Bind(13, std::string_view(acquisition)));
+  RENKEI_CHECK_OK(ins.Bind(13, acq_seq + 1));
   if (Status st = ins.Run(); !st.ok()) return Storage(st.error());
   RENKEI_CHECK_OK(insert_link_->BindAll(std::string_view(r.system_id),
                                         std::string_view(r.atena_number), person_id));
   if (Status st = insert_link_->Run(); !st.ok()) return Storage(st.error());
-  RENKEI_CHECK_OK(SetMeta("person_counter", person_id));
-  RENKEI_CHECK_OK(SetMeta("acquisition_seq", acq_seq + 1));
+  batch.person_counter = person_id;
+  batch.acquisition_seq = acq_seq + 1;
   RENKEI_CHECK_OK(RecordOp(s.staff_id, "register", integrated, r.system_id));
-  emitted.push_back(TokenRequest{acquisition, integrated, options_.lgcode, clock_.Now()});
+  batch.emitted.push_back(TokenRequest{acquisition, integrated, options_.lgcode, clock_.Now()});
   return RegistrationOutcome{integrated, true, true};
 }
 
@@ -505,6 +560,12 @@ Result<std::vector<BusinessSystem>> AddressingServer::BusinessSystems(const Sess
 }
 
 Status AddressingServer::ValidateRegistration(const Registration& r) const {
+  RENKEI_TRY(NormalizedFourInfo ignored, CheckRegistration(r));
+  (void)ignored;
+  return OkStatus();
+}
+
+Result<NormalizedFourInfo> AddressingServer::CheckRegistration(const Registration& r) {
   if (Status s = netsim::ValidateMyNumber(r.my_number); !s.ok()) {
     return MakeError(Errc::kInvalidInput, "my_number: " + s.error().message);
   }
@@ -531,7 +592,7 @@ Status AddressingServer::ValidateRegistration(const Registration& r) const {
   }
   auto norm = NormalizeFourInfo(r.four_info);
   if (!norm.ok()) return MakeError(Errc::kInvalidInput, norm.error().message);
-  return OkStatus();
+  return norm;
 }
 
 Result<RegistrationOutcome> AddressingServer::Register(const Session& s, const Registration& r) {
@@ -545,26 +606,27 @@ Result<std::vector<RegistrationOutcome>> AddressingServer::RegisterBatch(
   std::vector<NormalizedFourInfo> norms;
   norms.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
-    const Status valid = ValidateRegistration(batch[i]);
+    auto norm = CheckRegistration(batch[i]);
     auto prefix = [&] { return batch.size() > 1 ? "item " + std::to_string(i) + ": " : ""; };
-    if (!valid.ok()) return MakeError(Errc::kInvalidInput, prefix() + valid.error().message);
-    norms.push_back(NormalizeFourInfo(batch[i].four_info).value());
+    if (!norm.ok()) return MakeError(Errc::kInvalidInput, prefix() + norm.error().message);
+    norms.push_back(std::move(norm).value());
   }
   auto txn = impl_->db_.BeginImmediate();
   if (!txn.ok()) return Storage(txn.error());
   std::vector<RegistrationOutcome> out;
   out.reserve(batch.size());
-  std::vector<TokenRequest> emitted;
+  RENKEI_TRY(Impl::Batch state, impl_->BeginBatch());
   for (size_t i = 0; i < batch.size(); ++i) {
-    auto one = impl_->RegisterOne(s, batch[i], norms[i], emitted);
+    auto one = impl_->RegisterOne(s, batch[i], norms[i], state);
     if (!one.ok()) {
       if (batch.size() == 1) return one.error();
       return Error{one.error().code, "item " + std::to_string(i) + ": " + one.error().message};
     }
     out.push_back(std::move(one).value());
   }
+  RENKEI_CHECK_OK(impl_->FinishBatch(state));
   if (Status c = txn->Commit(); !c.ok()) return Storage(c.error());
-  impl_->Deliver(emitted);
+  impl_->Deliver(state.emitted);
   return out;
 }
 
@@ -575,24 +637,37 @@ Result<std::vector<Result<RegistrationOutcome>>> AddressingServer::RegisterEach(
   if (!txn.ok()) return Storage(txn.error());
   std::vector<Result<RegistrationOutcome>> out;
   out.reserve(batch.size());
-  std::vector<TokenRequest> emitted;
+  RENKEI_TRY(Impl::Batch state, impl_->BeginBatch());
   for (const Registration& r : batch) {
-    if (Status valid = ValidateRegistration(r); !valid.ok()) {
-      out.emplace_back(valid.error());
+    auto norm = CheckRegistration(r);
+    if (!norm.ok()) {
+      out.emplace_back(norm.error());
       continue;
     }
     // RegisterOne makes every domain check before its first write, so a refused item has
     // written nothing and the transaction can go on with the next.
-    auto one = impl_->RegisterOne(s, r, NormalizeFourInfo(r.four_info).value(), emitted);
+    auto one = impl_->RegisterOne(s, r, norm.value(), state);
     if (!one.ok() && (one.error().code == make_error_code(Errc::kStorage) ||
                       one.error().code.category() != ErrorCategory())) {
       return one.error();
     }
     out.push_back(std::move(one));
   }
+  RENKEI_CHECK_OK(impl_->FinishBatch(state));
   if (Status c = txn->Commit(); !c.ok()) return Storage(c.error());
-  impl_->Deliver(emitted);
+  impl_->Deliver(state.emitted);
   return out;
+}
+
+Status AddressingServer::SuspendSearchIndexes(const Session& s) {
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kRegistrar, "bulk-load"));
+  if (Status r = impl_->db_.Exec(kDropSearchIndexes); !r.ok()) return Storage(r.error());
+  return OkStatus();
+}
+
+Status AddressingServer::RestoreSearchIndexes() {
+  if (Status r = impl_->db_.Exec(kSearchIndexes); !r.ok()) return Storage(r.error());
+  return impl_->staff_.Init();
 }
 
 Status AddressingServer::UpdateFourInfo(const Session& s, std::string_view integrated_number,
@@ -867,10 +942,11 @@ Result<std::string> AddressingServer::RevealMyNumber(const Session& s,
 }
 
 Status AddressingServer::MarkTokenAcquired(std::string_view acquisition_number) {
+  RENKEI_TRY(int64_t seq, impl_->ParseAcquisition(acquisition_number));
   RENKEI_TRY(sql::Statement st,
              StorageResult(impl_->db_.Prepare("UPDATE persons SET token_state = 2 WHERE "
-                                              "acquisition_number = ? AND token_state != 2")));
-  RENKEI_CHECK_OK(st.Bind(1, acquisition_number));
+                                              "acquisition_seq = ? AND token_state != 2")));
+  RENKEI_CHECK_OK(st.Bind(1, seq));
   if (Status r = st.Run(); !r.ok()) return Storage(r.error());
   if (impl_->db_.Changes() == 0) {
     return MakeError(Errc::kNotFound, "acquisition_number: " + std::string(acquisition_number) +
@@ -881,10 +957,11 @@ Status AddressingServer::MarkTokenAcquired(std::string_view acquisition_number) 
 
 Status AddressingServer::MarkTokenFailed(std::string_view acquisition_number,
                                          std::string_view reason) {
+  RENKEI_TRY(int64_t seq, impl_->ParseAcquisition(acquisition_number));
   RENKEI_TRY(sql::Statement st,
              StorageResult(impl_->db_.Prepare("UPDATE persons SET token_state = 3 WHERE "
-                                              "acquisition_number = ? AND token_state = 1")));
-  RENKEI_CHECK_OK(st.Bind(1, acquisition_number));
+                                              "acquisition_seq = ? AND token_state = 1")));
+  RENKEI_CHECK_OK(st.Bind(1, seq));
   if (Status r = st.Run(); !r.ok()) return Storage(r.error());
   if (impl_->db_.Changes() == 0) {
     return MakeError(Errc::kNotFound, "acquisition_number: " + std::string(acquisition_number) +
@@ -896,15 +973,15 @@ Status AddressingServer::MarkTokenFailed(std::string_view acquisition_number,
 Result<std::vector<TokenRequest>> AddressingServer::PendingTokenRequests() {
   RENKEI_TRY(sql::Statement st,
              StorageResult(impl_->db_.Prepare(
-                 "SELECT acquisition_number, integrated_number FROM persons WHERE "
+                 "SELECT acquisition_seq, integrated_number FROM persons WHERE "
                  "token_state = 1 ORDER BY id")));
   std::vector<TokenRequest> out;
   for (;;) {
     auto row = st.Step();
     if (!row.ok()) return Storage(row.error());
     if (!row.value()) break;
-    out.push_back(TokenRequest{st.ColumnText(0), st.ColumnText(1), impl_->options_.lgcode,
-                               impl_->clock_.Now()});
+    out.push_back(TokenRequest{FormatAcquisition(impl_->options_.lgcode, st.ColumnInt(0)),
+                               st.ColumnText(1), impl_->options_.lgcode, impl_->clock_.Now()});
   }
   return out;
 }

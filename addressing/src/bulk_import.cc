@@ -123,8 +123,13 @@ Result<ImportSummary> ImportResidentsCsv(AddressingServer& server, const Session
   pending.reserve(options.batch_size);
   int64_t committed_through = 1;
 
+  bool suspended = false;
   auto flush = [&]() -> Status {
     if (pending.empty()) return OkStatus();
+    if (options.defer_search_indexes && !suspended && pending.size() >= options.batch_size) {
+      RENKEI_CHECK_OK(server.SuspendSearchIndexes(session));
+      suspended = true;
+    }
     std::vector<Registration> batch;
     batch.reserve(pending.size());
     for (auto& p : pending) batch.push_back(std::move(p.registration));
@@ -176,16 +181,23 @@ Result<ImportSummary> ImportResidentsCsv(AddressingServer& server, const Session
       reject(line_no, reg.error().message);
       continue;
     }
-    if (Status v = server.ValidateRegistration(reg.value()); !v.ok()) {
-      reject(line_no, v.error().message);
-      continue;
-    }
     pending.push_back(PendingRow{line_no, std::move(reg).value()});
-    if (pending.size() >= options.batch_size) RENKEI_CHECK_OK(flush());
+    if (pending.size() >= options.batch_size) {
+      if (Status st = flush(); !st.ok()) {
+        if (suspended) (void)server.RestoreSearchIndexes();
+        return st.error();
+      }
+    }
   }
-  if (in.bad()) return MakeError(Errc::kStorage, src + ": read error after line " +
-                                                     std::to_string(line_no));
-  RENKEI_CHECK_OK(flush());
+  Status status = in.bad() ? Status(MakeError(Errc::kStorage, src + ": read error after line " +
+                                                                  std::to_string(line_no)))
+                           : flush();
+  if (suspended) {
+    // Rebuild even after a failure: the committed batches must be searchable.
+    Status restored = server.RestoreSearchIndexes();
+    if (status.ok() && !restored.ok()) status = restored;
+  }
+  if (!status.ok()) return status.error();
   return summary;
 }
 

@@ -155,6 +155,12 @@ class AddressingServer {
   // storage failure fails the call, and then the whole batch is rolled back.
   Result<std::vector<Result<RegistrationOutcome>>> RegisterEach(
       const Session& s, std::span<const Registration> batch);
+  // Bulk loads: drop the indexes only searches use (name, kana, birth date, operation
+  // records by person) and rebuild them in one pass afterwards. Searches in between still
+  // work, by scanning. A load that dies in between leaves them missing until the next Open,
+  // which rebuilds them. Needs kRegistrar.
+  Status SuspendSearchIndexes(const Session& s);
+  Status RestoreSearchIndexes();
   // Validates a registration without touching the database (bulk import's row check).
   Status ValidateRegistration(const Registration& r) const;
 
@@ -196,6 +202,8 @@ class AddressingServer {
  private:
   class Impl;
   explicit AddressingServer(std::unique_ptr<Impl> impl);
+  // ValidateRegistration's work, keeping the normalised 4 information for the insert.
+  static Result<NormalizedFourInfo> CheckRegistration(const Registration& r);
   std::unique_ptr<Impl> impl_;
 };
 
