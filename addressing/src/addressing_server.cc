@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <cstdlib>
+#include <iostream>
 #include <map>
 
 #include "addressing/errors.h"
@@ -137,9 +139,10 @@ std::string_view TokenStateName(TokenState s) {
 class AddressingServer::Impl {
  public:
   Impl(sql::Database db, AddressingOptions options, const netsim::Clock& clock,
-       TokenRequestSink* sink, crypto::HmacSha256 index_mac, crypto::Aes256Gcm seal,
-       const crypto::Digest& numbering_key)
-      : db_(std::move(db)),
+       TokenRequestSink* sink, const crypto::Digest& index_key, crypto::HmacSha256 index_mac,
+       crypto::Aes256Gcm seal, const crypto::Digest& numbering_key)
+      : index_key_(index_key),
+        db_(std::move(db)),
         options_(std::move(options)),
         clock_(clock),
         sink_(sink),
@@ -150,6 +153,23 @@ class AddressingServer::Impl {
 
   Status Init();
 
+  // The server's own preparer for Register, RegisterBatch and RegisterEach.
+  RegistrationPreparer& Preparer() {
+    if (!preparer_) {
+      // The key was accepted by HmacSha256::Create at Open, so this cannot fail but for
+      // memory exhaustion inside OpenSSL.
+      auto mac = crypto::HmacSha256::Create(index_key_);
+      if (!mac.ok()) {
+        std::cerr << "renkei: " << mac.error().message << "\n";
+        std::abort();
+      }
+      preparer_.emplace(RegistrationPreparer(std::move(mac).value()));
+    }
+    return *preparer_;
+  }
+
+  crypto::Digest index_key_;
+  std::optional<RegistrationPreparer> preparer_;
   sql::Database db_;
   AddressingOptions options_;
   const netsim::Clock& clock_;
@@ -180,8 +200,11 @@ class AddressingServer::Impl {
   };
   Result<Batch> BeginBatch();
   Status FinishBatch(const Batch& batch);
-  Result<RegistrationOutcome> RegisterOne(const Session& s, const Registration& r,
-                                          const NormalizedFourInfo& norm, Batch& batch);
+  Result<RegistrationOutcome> RegisterOne(const Session& s, const PreparedRegistration& p,
+                                          Batch& batch);
+  // Runs prepared items in one transaction; domain refusals per item, storage errors abort.
+  Result<std::vector<Result<RegistrationOutcome>>> RegisterAll(
+      const Session& s, std::span<PreparedRegistration> batch, bool all_or_nothing);
   Result<std::optional<int64_t>> PersonIdByNumber(std::string_view integrated_number);
   // "<lgcode>-<10 digits>" issued by this body → its sequence number.
   Result<int64_t> ParseAcquisition(std::string_view acquisition_number) const {
@@ -208,8 +231,8 @@ Status AddressingServer::Impl::Init() {
   // A larger page cache keeps the digest and number indexes in memory during bulk loads.
   Status s = db_.Exec(R"sql(
     PRAGMA cache_size = -1048576;
-    PRAGMA mmap_size = 1073741824;
-    PRAGMA wal_autocheckpoint = 16384;
+    PRAGMA mmap_size = 2147483648;
+    PRAGMA wal_autocheckpoint = 131072;
     CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
     CREATE TABLE IF NOT EXISTS business_systems (
       id TEXT PRIMARY KEY, name TEXT NOT NULL) WITHOUT ROWID;
@@ -374,9 +397,11 @@ Status AddressingServer::Impl::FinishBatch(const Batch& batch) {
 }
 
 Result<RegistrationOutcome> AddressingServer::Impl::RegisterOne(const Session& s,
-                                                                const Registration& r,
-                                                                const NormalizedFourInfo& norm,
+                                                                const PreparedRegistration& p,
                                                                 Batch& batch) {
+  const Registration& r = p.registration;
+  const NormalizedFourInfo& norm = p.norm;
+  const crypto::Digest& digest = p.digest;
   if (std::find(batch.known_systems.begin(), batch.known_systems.end(), r.system_id) ==
       batch.known_systems.end()) {
     RENKEI_TRY(bool system_known, SystemExists(r.system_id));
@@ -386,7 +411,6 @@ Result<RegistrationOutcome> AddressingServer::Impl::RegisterOne(const Session& s
     }
     batch.known_systems.push_back(r.system_id);
   }
-  RENKEI_TRY(crypto::Digest digest, MyNumberDigest(r.my_number));
 
   // Is this 宛名番号 already linked?
   RENKEI_CHECK_OK(find_link_->BindAll(std::string_view(r.system_id),
@@ -516,7 +540,8 @@ Result<std::unique_ptr<AddressingServer>> AddressingServer::Open(const std::stri
   auto db = sql::Database::Open(path);
   if (!db.ok()) return Storage(db.error());
   auto impl = std::make_unique<Impl>(std::move(db).value(), std::move(options), clock, sink,
-                                     std::move(index_mac), std::move(seal), numbering_key);
+                                     index_key, std::move(index_mac), std::move(seal),
+                                     numbering_key);
   RENKEI_CHECK_OK(impl->Init());
   return std::unique_ptr<AddressingServer>(new AddressingServer(std::move(impl)));
 }
@@ -600,63 +625,96 @@ Result<RegistrationOutcome> AddressingServer::Register(const Session& s, const R
   return outcomes.front();
 }
 
-Result<std::vector<RegistrationOutcome>> AddressingServer::RegisterBatch(
-    const Session& s, std::span<const Registration> batch) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kRegistrar, "register"));
-  std::vector<NormalizedFourInfo> norms;
-  norms.reserve(batch.size());
-  for (size_t i = 0; i < batch.size(); ++i) {
-    auto norm = CheckRegistration(batch[i]);
-    auto prefix = [&] { return batch.size() > 1 ? "item " + std::to_string(i) + ": " : ""; };
-    if (!norm.ok()) return MakeError(Errc::kInvalidInput, prefix() + norm.error().message);
-    norms.push_back(std::move(norm).value());
-  }
-  auto txn = impl_->db_.BeginImmediate();
+Result<RegistrationPreparer> AddressingServer::NewPreparer() const {
+  RENKEI_TRY(crypto::HmacSha256 mac, crypto::HmacSha256::Create(impl_->index_key_));
+  return RegistrationPreparer(std::move(mac));
+}
+
+Result<PreparedRegistration> RegistrationPreparer::Prepare(Registration r) {
+  RENKEI_TRY(NormalizedFourInfo norm, AddressingServer::CheckRegistration(r));
+  RENKEI_TRY(crypto::Digest digest, mac_.Mac(crypto::AsBytes(r.my_number)));
+  return PreparedRegistration{std::move(r), std::move(norm), digest};
+}
+
+Result<std::vector<Result<RegistrationOutcome>>> AddressingServer::Impl::RegisterAll(
+    const Session& s, std::span<PreparedRegistration> batch, bool all_or_nothing) {
+  auto txn = db_.BeginImmediate();
   if (!txn.ok()) return Storage(txn.error());
-  std::vector<RegistrationOutcome> out;
+  std::vector<Result<RegistrationOutcome>> out;
   out.reserve(batch.size());
-  RENKEI_TRY(Impl::Batch state, impl_->BeginBatch());
+  RENKEI_TRY(Batch state, BeginBatch());
   for (size_t i = 0; i < batch.size(); ++i) {
-    auto one = impl_->RegisterOne(s, batch[i], norms[i], state);
-    if (!one.ok()) {
+    // RegisterOne makes every domain check before its first write, so a refused item has
+    // written nothing and the transaction can go on with the next.
+    auto one = RegisterOne(s, batch[i], state);
+    const bool storage_failure = !one.ok() && (one.error().code == make_error_code(Errc::kStorage) ||
+                                               one.error().code.category() != ErrorCategory());
+    if (storage_failure || (!one.ok() && all_or_nothing)) {
       if (batch.size() == 1) return one.error();
       return Error{one.error().code, "item " + std::to_string(i) + ": " + one.error().message};
     }
-    out.push_back(std::move(one).value());
+    out.push_back(std::move(one));
   }
-  RENKEI_CHECK_OK(impl_->FinishBatch(state));
+  RENKEI_CHECK_OK(FinishBatch(state));
   if (Status c = txn->Commit(); !c.ok()) return Storage(c.error());
-  impl_->Deliver(state.emitted);
+  Deliver(state.emitted);
+  return out;
+}
+
+Result<std::vector<RegistrationOutcome>> AddressingServer::RegisterBatch(
+    const Session& s, std::span<const Registration> batch) {
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kRegistrar, "register"));
+  RegistrationPreparer& preparer = impl_->Preparer();
+  std::vector<PreparedRegistration> prepared;
+  prepared.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto p = preparer.Prepare(batch[i]);
+    if (!p.ok()) {
+      if (batch.size() == 1) return p.error();
+      return MakeError(Errc::kInvalidInput, "item " + std::to_string(i) + ": " + p.error().message);
+    }
+    prepared.push_back(std::move(p).value());
+  }
+  RENKEI_TRY(auto results, impl_->RegisterAll(s, prepared, /*all_or_nothing=*/true));
+  std::vector<RegistrationOutcome> out;
+  out.reserve(results.size());
+  for (auto& r : results) out.push_back(std::move(r).value());
   return out;
 }
 
 Result<std::vector<Result<RegistrationOutcome>>> AddressingServer::RegisterEach(
     const Session& s, std::span<const Registration> batch) {
   RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kRegistrar, "register"));
-  auto txn = impl_->db_.BeginImmediate();
-  if (!txn.ok()) return Storage(txn.error());
+  RegistrationPreparer& preparer = impl_->Preparer();
+  // Items that fail preparation keep their place in the answer.
+  std::vector<PreparedRegistration> prepared;
+  std::vector<std::optional<Error>> refused(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto p = preparer.Prepare(batch[i]);
+    if (p.ok()) {
+      prepared.push_back(std::move(p).value());
+    } else {
+      refused[i] = p.error();
+    }
+  }
+  RENKEI_TRY(auto results, impl_->RegisterAll(s, prepared, /*all_or_nothing=*/false));
   std::vector<Result<RegistrationOutcome>> out;
   out.reserve(batch.size());
-  RENKEI_TRY(Impl::Batch state, impl_->BeginBatch());
-  for (const Registration& r : batch) {
-    auto norm = CheckRegistration(r);
-    if (!norm.ok()) {
-      out.emplace_back(norm.error());
-      continue;
+  size_t next = 0;
+  for (size_t i = 0; i < batch.size(); ++i) {
+    if (refused[i]) {
+      out.emplace_back(*refused[i]);
+    } else {
+      out.push_back(std::move(results[next++]));
     }
-    // RegisterOne makes every domain check before its first write, so a refused item has
-    // written nothing and the transaction can go on with the next.
-    auto one = impl_->RegisterOne(s, r, norm.value(), state);
-    if (!one.ok() && (one.error().code == make_error_code(Errc::kStorage) ||
-                      one.error().code.category() != ErrorCategory())) {
-      return one.error();
-    }
-    out.push_back(std::move(one));
   }
-  RENKEI_CHECK_OK(impl_->FinishBatch(state));
-  if (Status c = txn->Commit(); !c.ok()) return Storage(c.error());
-  impl_->Deliver(state.emitted);
   return out;
+}
+
+Result<std::vector<Result<RegistrationOutcome>>> AddressingServer::RegisterPrepared(
+    const Session& s, std::span<PreparedRegistration> batch) {
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kRegistrar, "register"));
+  return impl_->RegisterAll(s, batch, /*all_or_nothing=*/false);
 }
 
 Status AddressingServer::SuspendSearchIndexes(const Session& s) {

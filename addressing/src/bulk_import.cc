@@ -1,6 +1,8 @@
 #include "addressing/bulk_import.h"
 
+#include <algorithm>
 #include <array>
+#include <future>
 
 #include "addressing/errors.h"
 #include "addressing/normalize.h"
@@ -17,11 +19,6 @@ std::string ExpectedHeader() {
   for (const auto col : kHeader) h += (h.empty() ? "" : ",") + std::string(col);
   return h;
 }
-
-struct PendingRow {
-  int64_t line;
-  Registration registration;
-};
 
 // Builds a registration from a row's fields, or says which field is wrong.
 Result<Registration> RowToRegistration(const std::vector<std::string>& f,
@@ -87,64 +84,140 @@ Result<std::vector<std::string>> ParseCsvLine(std::string_view line) {
   return fields;
 }
 
+namespace {
+
+// Rows read, checked and prepared (normalised, 個人番号 digested) ahead of the database.
+struct Chunk {
+  std::vector<PreparedRegistration> prepared;
+  std::vector<int64_t> lines;         // the line of each prepared row
+  std::vector<RejectedRow> rejected;  // rows refused while reading, in line order
+  int64_t rows = 0;
+  bool end = false;  // nothing follows this chunk
+  bool read_error = false;
+};
+
+// Reads the data rows after the header, a chunk at a time. Runs on the importer's second
+// thread; only one Next() call is ever in flight, so the stream has one reader at a time.
+class ChunkReader {
+ public:
+  ChunkReader(std::istream& in, std::string system_id, RegistrationPreparer preparer,
+              size_t chunk_size)
+      : in_(in),
+        system_id_(std::move(system_id)),
+        preparer_(std::move(preparer)),
+        chunk_size_(chunk_size) {}
+
+  int64_t line_no() const { return line_no_; }
+  void set_line_no(int64_t n) { line_no_ = n; }
+
+  Chunk Next() {
+    Chunk c;
+    c.prepared.reserve(chunk_size_);
+    c.lines.reserve(chunk_size_);
+    std::string line;
+    while (c.prepared.size() < chunk_size_) {
+      if (!std::getline(in_, line)) {
+        c.end = true;
+        c.read_error = in_.bad();
+        break;
+      }
+      ++line_no_;
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line.empty()) continue;  // a trailing blank line is not a row
+      ++c.rows;
+      auto refuse = [&](std::string reason) {
+        c.rejected.push_back(RejectedRow{line_no_, std::move(reason)});
+      };
+      if (!IsValidUtf8(line)) {
+        refuse("encoding: the line is not valid UTF-8");
+        continue;
+      }
+      auto fields = ParseCsvLine(line);
+      if (!fields.ok()) {
+        refuse(fields.error().message);
+        continue;
+      }
+      if (fields->size() != kHeader.size()) {
+        refuse("expected " + std::to_string(kHeader.size()) + " columns, got " +
+               std::to_string(fields->size()));
+        continue;
+      }
+      auto reg = RowToRegistration(*fields, system_id_);
+      if (!reg.ok()) {
+        refuse(reg.error().message);
+        continue;
+      }
+      auto prepared = preparer_.Prepare(std::move(reg).value());
+      if (!prepared.ok()) {
+        refuse(prepared.error().message);
+        continue;
+      }
+      c.prepared.push_back(std::move(prepared).value());
+      c.lines.push_back(line_no_);
+    }
+    return c;
+  }
+
+ private:
+  std::istream& in_;
+  std::string system_id_;
+  RegistrationPreparer preparer_;
+  size_t chunk_size_;
+  int64_t line_no_ = 0;
+};
+
+}  // namespace
+
 Result<ImportSummary> ImportResidentsCsv(AddressingServer& server, const Session& session,
                                          std::istream& in, std::string_view source_name,
                                          const ImportOptions& options) {
   const std::string src(source_name);
   ImportSummary summary;
-  std::string line;
-  int64_t line_no = 0;
-
-  auto read_line = [&]() -> bool {
-    if (!std::getline(in, line)) return false;
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    return true;
-  };
-
-  if (!read_line()) {
+  std::string header;
+  if (!std::getline(in, header)) {
     return MakeError(Errc::kBadCsv, src + ":1: empty file; expected the header " +
                                         ExpectedHeader());
   }
-  if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-  if (line != ExpectedHeader()) {
+  if (!header.empty() && header.back() == '\r') header.pop_back();
+  if (header.rfind("\xEF\xBB\xBF", 0) == 0) header.erase(0, 3);
+  if (header != ExpectedHeader()) {
     return MakeError(Errc::kBadCsv, src + ":1: header must be " + ExpectedHeader() +
                                         "; nothing was imported");
   }
+  RENKEI_TRY(RegistrationPreparer preparer, server.NewPreparer());
+  const size_t batch_size = std::max<size_t>(options.batch_size, 1);
+  ChunkReader reader(in, options.system_id, std::move(preparer), batch_size);
+  reader.set_line_no(1);
 
-  auto reject = [&](int64_t at, std::string reason) {
+  auto reject = [&](const RejectedRow& row) {
     ++summary.rejected;
     if (summary.rejections.size() < options.max_reported_rejections) {
-      summary.rejections.push_back(RejectedRow{at, std::move(reason)});
+      summary.rejections.push_back(row);
     }
   };
 
-  std::vector<PendingRow> pending;
-  pending.reserve(options.batch_size);
-  int64_t committed_through = 1;
-
   bool suspended = false;
-  auto flush = [&]() -> Status {
-    if (pending.empty()) return OkStatus();
-    if (options.defer_search_indexes && !suspended && pending.size() >= options.batch_size) {
+  int64_t committed_through = 1;
+  // Registers one chunk; returns the rows refused by the server.
+  auto register_chunk = [&](Chunk& c) -> Result<std::vector<RejectedRow>> {
+    std::vector<RejectedRow> refused;
+    if (c.prepared.empty()) return refused;
+    if (options.defer_search_indexes && !suspended && c.prepared.size() >= batch_size) {
       RENKEI_CHECK_OK(server.SuspendSearchIndexes(session));
       suspended = true;
     }
-    std::vector<Registration> batch;
-    batch.reserve(pending.size());
-    for (auto& p : pending) batch.push_back(std::move(p.registration));
-    auto results = server.RegisterEach(session, batch);
+    auto results = server.RegisterPrepared(session, c.prepared);
     if (!results.ok()) {
       return Error{results.error().code,
-                   src + ":" + std::to_string(pending.front().line) + "-" +
-                       std::to_string(pending.back().line) +
-                       ": batch rolled back: " + results.error().message +
-                       " (lines 2-" + std::to_string(committed_through) + " are committed)"};
+                   src + ":" + std::to_string(c.lines.front()) + "-" +
+                       std::to_string(c.lines.back()) + ": batch rolled back: " +
+                       results.error().message + " (lines 2-" +
+                       std::to_string(committed_through) + " are committed)"};
     }
     for (size_t i = 0; i < results->size(); ++i) {
       const auto& r = (*results)[i];
       if (!r.ok()) {
-        reject(pending[i].line, r.error().message);
+        refused.push_back(RejectedRow{c.lines[i], r.error().message});
       } else if (r->newly_numbered) {
         ++summary.numbered;
       } else if (r->link_added) {
@@ -154,44 +227,38 @@ Result<ImportSummary> ImportResidentsCsv(AddressingServer& server, const Session
       }
     }
     ++summary.batches;
-    committed_through = pending.back().line;
-    pending.clear();
-    return OkStatus();
+    committed_through = c.lines.back();
+    return refused;
   };
 
-  while (read_line()) {
-    if (line.empty()) continue;  // a trailing blank line is not a row
-    ++summary.rows;
-    if (!IsValidUtf8(line)) {
-      reject(line_no, "encoding: the line is not valid UTF-8");
-      continue;
+  // Two stages on two cores: while this thread registers chunk k, the reader prepares k+1.
+  Status status = OkStatus();
+  Chunk current = reader.Next();
+  for (;;) {
+    std::future<Chunk> next;
+    if (!current.end) {
+      next = std::async(std::launch::async | std::launch::deferred,
+                        [&reader] { return reader.Next(); });
     }
-    auto fields = ParseCsvLine(line);
-    if (!fields.ok()) {
-      reject(line_no, fields.error().message);
-      continue;
+    summary.rows += current.rows;
+    auto refused = register_chunk(current);
+    if (!refused.ok()) {
+      status = refused.error();
+      break;  // `next` joins the reader on destruction
     }
-    if (fields->size() != kHeader.size()) {
-      reject(line_no, "expected " + std::to_string(kHeader.size()) + " columns, got " +
-                          std::to_string(fields->size()));
-      continue;
+    std::vector<RejectedRow> all = std::move(current.rejected);
+    all.insert(all.end(), refused->begin(), refused->end());
+    std::stable_sort(all.begin(), all.end(),
+                     [](const RejectedRow& a, const RejectedRow& b) { return a.line < b.line; });
+    for (const auto& row : all) reject(row);
+    if (current.read_error) {
+      status = MakeError(Errc::kStorage,
+                         src + ": read error after line " + std::to_string(reader.line_no()));
+      break;
     }
-    auto reg = RowToRegistration(*fields, options.system_id);
-    if (!reg.ok()) {
-      reject(line_no, reg.error().message);
-      continue;
-    }
-    pending.push_back(PendingRow{line_no, std::move(reg).value()});
-    if (pending.size() >= options.batch_size) {
-      if (Status st = flush(); !st.ok()) {
-        if (suspended) (void)server.RestoreSearchIndexes();
-        return st.error();
-      }
-    }
+    if (!next.valid()) break;
+    current = next.get();
   }
-  Status status = in.bad() ? Status(MakeError(Errc::kStorage, src + ": read error after line " +
-                                                                  std::to_string(line_no)))
-                           : flush();
   if (suspended) {
     // Rebuild even after a failure: the committed batches must be searchable.
     Status restored = server.RestoreSearchIndexes();

@@ -127,6 +127,28 @@ struct AddressingOptions {
   size_t max_search_candidates = 50;
 };
 
+// A registration whose fields were checked, 4 information normalised and 個人番号 digested
+// ahead of the database work, so a bulk load can do that on a second core. Holds the
+// 個人番号 only until registration; never log or print it.
+struct PreparedRegistration {
+  Registration registration;
+  NormalizedFourInfo norm;
+  netsim::crypto::Digest digest{};
+};
+
+// Prepares registrations for one server. Not thread-safe: one per thread. Obtained from
+// AddressingServer::NewPreparer; it holds the body's index key, not the database.
+class RegistrationPreparer {
+ public:
+  // A domain error (kInvalidInput) names the field; nothing is written anywhere.
+  Result<PreparedRegistration> Prepare(Registration r);
+
+ private:
+  friend class AddressingServer;
+  explicit RegistrationPreparer(netsim::crypto::HmacSha256 mac) : mac_(std::move(mac)) {}
+  netsim::crypto::HmacSha256 mac_;
+};
+
 class AddressingServer {
  public:
   // Opens (creating when missing) the body's database at `path` (":memory:" for tests).
@@ -155,6 +177,12 @@ class AddressingServer {
   // storage failure fails the call, and then the whole batch is rolled back.
   Result<std::vector<Result<RegistrationOutcome>>> RegisterEach(
       const Session& s, std::span<const Registration> batch);
+  // A preparer for another thread (bulk import's reader).
+  Result<RegistrationPreparer> NewPreparer() const;
+  // RegisterEach for prepared items: items are moved from.
+  Result<std::vector<Result<RegistrationOutcome>>> RegisterPrepared(
+      const Session& s, std::span<PreparedRegistration> batch);
+
   // Bulk loads: drop the indexes only searches use (name, kana, birth date, operation
   // records by person) and rebuild them in one pass afterwards. Searches in between still
   // work, by scanning. A load that dies in between leaves them missing until the next Open,
@@ -201,6 +229,7 @@ class AddressingServer {
 
  private:
   class Impl;
+  friend class RegistrationPreparer;
   explicit AddressingServer(std::unique_ptr<Impl> impl);
   // ValidateRegistration's work, keeping the normalised 4 information for the insert.
   static Result<NormalizedFourInfo> CheckRegistration(const Registration& r);
