@@ -451,5 +451,73 @@ TEST(CliBinaryTest, HelpRunsInTheBuiltExecutable) {
   EXPECT_TRUE(Contains(output, "gen")) << output;
 }
 
+// ---- demo ----
+
+TEST(CliDemoTest, RegistersLooksUpAndMatchesWithoutLeakingMyNumbers) {
+  const fs::path dir = TempPath("_demo");
+  const CliRun r = RunRenkei({"demo", "--count", "300", "--seed", "5", "--out", dir.string()});
+  ASSERT_EQ(r.code, kExitOk) << r.err;
+  EXPECT_TRUE(Contains(r.out, "rows 303: numbered 300, rejected 3")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "rejected line 302: my_number")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "rejected line 303: 生年月日")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "different 4 information")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "(existing person, link added)")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "(5/5)")) << r.out;
+  EXPECT_TRUE(Contains(r.out, "個人番号 in clear in the database file: none")) << r.out;
+  EXPECT_TRUE(fs::exists(dir / "152021-addressing.db"));
+  // No generated 個人番号 appears in what the demo printed.
+  const std::string csv = ReadFile(dir / "residents.csv");
+  std::istringstream lines(csv);
+  std::string line;
+  std::getline(lines, line);  // header
+  while (std::getline(lines, line)) {
+    const std::string my_number = line.substr(0, 12);
+    ASSERT_FALSE(Contains(r.out, my_number)) << "leaked a 個人番号";
+    ASSERT_FALSE(Contains(r.err, my_number)) << "leaked a 個人番号";
+  }
+}
+
+TEST(CliDemoTest, SameSeedPrintsTheSameStory) {
+  const fs::path a = TempPath("_a");
+  const fs::path b = TempPath("_b");
+  CliRun first = RunRenkei({"demo", "--count", "200", "--out", a.string()});
+  CliRun second = RunRenkei({"demo", "--count", "200", "--out", b.string()});
+  ASSERT_EQ(first.code, kExitOk) << first.err;
+  ASSERT_EQ(second.code, kExitOk) << second.err;
+  // Everything but the wall-clock line and the output paths is identical.
+  auto strip = [](std::string s, const std::string& dir) {
+    s = s.substr(0, s.find("wall time"));
+    for (size_t at = s.find(dir); at != std::string::npos; at = s.find(dir)) {
+      s.replace(at, dir.size(), "DIR");
+    }
+    return s;
+  };
+  EXPECT_EQ(strip(first.out, a.string()), strip(second.out, b.string()));
+}
+
+TEST(CliDemoTest, RejectsBadCount) {
+  const CliRun r = RunRenkei({"demo", "--count", "0", "--out", TempPath("_bad").string()});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Contains(r.err, "--count")) << r.err;
+}
+
+TEST(CliDemoTest, RejectsMunicipalityWithoutAddressTable) {
+  const CliRun r = RunRenkei({"demo", "--lgcode", "131130", "--out", TempPath("_x").string()});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Contains(r.err, "--lgcode")) << r.err;
+}
+
+TEST(CliDemoTest, RejectsUnwritableOutputDirectory) {
+  const CliRun r = RunRenkei({"demo", "--out", "/proc/renkei-cannot-write-here"});
+  EXPECT_EQ(r.code, kExitUsage);
+  EXPECT_TRUE(Contains(r.err, "--out")) << r.err;
+}
+
+TEST(CliDemoTest, HelpDescribesTheDemo) {
+  const CliRun r = RunRenkei({"demo", "--help"});
+  EXPECT_EQ(r.code, kExitOk);
+  EXPECT_TRUE(Contains(r.out, "統合宛名")) << r.out;
+}
+
 }  // namespace
 }  // namespace renkei::scenarios

@@ -9,7 +9,7 @@
 // except a value that looks like a 個人番号 given to the wrong validator (a run of exactly 12
 // digits, ASCII or full-width, or a valid 個人番号 behind leading zeros), which is never quoted.
 //
-// The check-digit rules (see docs/domain.md §2):
+// The check-digit rules (docs/identifiers.md has them with examples):
 //
 //   個人番号 (12 digits) [public]: with P(n) the n-th of the first 11 digits counted from the
 //     right and Q(n) = n+1 for n <= 6, n-5 for 7 <= n <= 11, r = Σ P(n)Q(n) mod 11 and the check
