@@ -62,9 +62,9 @@ struct Fixture {
     for (int64_t i = 0; i < preload; ++i) {
       residents.push_back(gen.Next());
       const Resident& r = residents.back();
-      batch.push_back(Registration{r.my_number, "JUKI", r.atena_number,
-                                   FourInfo{r.name, r.name_kana, r.sex, FormatDate(r.birth_date),
-                                            r.address}});
+      batch.push_back(
+          Registration{r.my_number, "JUKI", r.atena_number,
+                       FourInfo{r.name, r.name_kana, r.sex, FormatDate(r.birth_date), r.address}});
       if (batch.size() == 10000 || i + 1 == preload) {
         if (!server->RegisterBatch(registrar, batch).ok()) std::abort();
         batch.clear();

@@ -209,12 +209,11 @@ class AddressingServer::Impl {
   // "<lgcode>-<10 digits>" issued by this body → its sequence number.
   Result<int64_t> ParseAcquisition(std::string_view acquisition_number) const {
     const std::string prefix = options_.lgcode + "-";
-    const std::string_view digits = acquisition_number.substr(
-        std::min(prefix.size(), acquisition_number.size()));
+    const std::string_view digits =
+        acquisition_number.substr(std::min(prefix.size(), acquisition_number.size()));
     if (acquisition_number.substr(0, prefix.size()) != prefix || digits.size() != 10 ||
         !AllDigits(digits)) {
-      return MakeError(Errc::kNotFound, "acquisition_number: '" +
-                                            std::string(acquisition_number) +
+      return MakeError(Errc::kNotFound, "acquisition_number: '" + std::string(acquisition_number) +
                                             "' was not issued by this body (expected " + prefix +
                                             "<10 digits>)");
     }
@@ -269,24 +268,27 @@ Status AddressingServer::Impl::Init() {
     slot.emplace(std::move(st).value());
     return OkStatus();
   };
-  RENKEI_CHECK_OK(prep(find_by_digest_, "SELECT id, integrated_number, name_key, kana_key, sex, "
-                                        "birth_date, address_key FROM persons WHERE "
-                                        "mynumber_digest = ?"));
+  RENKEI_CHECK_OK(prep(find_by_digest_,
+                       "SELECT id, integrated_number, name_key, kana_key, sex, "
+                       "birth_date, address_key FROM persons WHERE "
+                       "mynumber_digest = ?"));
   RENKEI_CHECK_OK(prep(insert_person_,
                        "INSERT INTO persons(id, integrated_number, mynumber_digest, "
                        "mynumber_sealed, name, name_kana, sex, birth_date, address, name_key, "
                        "kana_key, address_key, acquisition_seq) "
                        "VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"));
-  RENKEI_CHECK_OK(prep(insert_link_,
-                       "INSERT INTO links(system_id, atena_number, person_id) VALUES(?, ?, ?)"));
-  RENKEI_CHECK_OK(prep(find_link_, "SELECT person_id FROM links WHERE system_id = ? AND "
-                                   "atena_number = ?"));
+  RENKEI_CHECK_OK(
+      prep(insert_link_, "INSERT INTO links(system_id, atena_number, person_id) VALUES(?, ?, ?)"));
+  RENKEI_CHECK_OK(prep(find_link_,
+                       "SELECT person_id FROM links WHERE system_id = ? AND "
+                       "atena_number = ?"));
   RENKEI_CHECK_OK(prep(insert_operation_,
                        "INSERT INTO operations(at, staff_id, action, integrated_number, detail, "
                        "allowed) VALUES(?, ?, ?, ?, ?, 1)"));
   RENKEI_CHECK_OK(prep(get_meta_, "SELECT value FROM meta WHERE key = ?"));
-  RENKEI_CHECK_OK(prep(set_meta_, "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) "
-                                  "DO UPDATE SET value = excluded.value"));
+  RENKEI_CHECK_OK(prep(set_meta_,
+                       "INSERT INTO meta(key, value) VALUES(?, ?) ON CONFLICT(key) "
+                       "DO UPDATE SET value = excluded.value"));
   RENKEI_CHECK_OK(prep(check_system_, "SELECT 1 FROM business_systems WHERE id = ?"));
   return OkStatus();
 }
@@ -413,8 +415,8 @@ Result<RegistrationOutcome> AddressingServer::Impl::RegisterOne(const Session& s
   }
 
   // Is this 宛名番号 already linked?
-  RENKEI_CHECK_OK(find_link_->BindAll(std::string_view(r.system_id),
-                                      std::string_view(r.atena_number)));
+  RENKEI_CHECK_OK(
+      find_link_->BindAll(std::string_view(r.system_id), std::string_view(r.atena_number)));
   auto link_row = find_link_->Step();
   if (!link_row.ok()) return Storage(link_row.error());
   const std::optional<int64_t> linked_person =
@@ -446,9 +448,9 @@ Result<RegistrationOutcome> AddressingServer::Impl::RegisterOne(const Session& s
     note(stored.sex == norm.sex, "sex");
     note(stored.birth_date == norm.birth_date, "birth_date");
     if (!differs.empty()) {
-      return MakeError(Errc::kConflict,
-                       "my_number: already registered (統合宛名番号 " + out.integrated_number +
-                           ") with different 4 information (" + differs + ")");
+      return MakeError(Errc::kConflict, "my_number: already registered (統合宛名番号 " +
+                                            out.integrated_number +
+                                            ") with different 4 information (" + differs + ")");
     }
     if (linked_person) {
       if (*linked_person != person_id) {
@@ -467,17 +469,15 @@ Result<RegistrationOutcome> AddressingServer::Impl::RegisterOne(const Session& s
   }
   find_by_digest_->Reset();
   if (linked_person) {
-    return MakeError(Errc::kDuplicateLink, "atena_number: " + r.system_id + " " +
-                                               r.atena_number +
+    return MakeError(Errc::kDuplicateLink, "atena_number: " + r.system_id + " " + r.atena_number +
                                                " is already linked to another person");
   }
 
   const int64_t counter = batch.person_counter;
   const int64_t acq_seq = batch.acquisition_seq;
   const int64_t person_id = counter + 1;
-  const std::string integrated =
-      netsim::MakeIntegratedNumber(netsim::kIntegratedNumberMinBody +
-                                   permutation_.Apply(static_cast<uint64_t>(counter)));
+  const std::string integrated = netsim::MakeIntegratedNumber(
+      netsim::kIntegratedNumberMinBody + permutation_.Apply(static_cast<uint64_t>(counter)));
   const std::string acquisition = FormatAcquisition(options_.lgcode, acq_seq + 1);
   // The nonce is the person id: each person is sealed once under this key, so it never
   // repeats, and the database stays byte-identical for a seed.
@@ -539,9 +539,9 @@ Result<std::unique_ptr<AddressingServer>> AddressingServer::Open(const std::stri
   RENKEI_TRY(crypto::Aes256Gcm seal, crypto::Aes256Gcm::Create(seal_key));
   auto db = sql::Database::Open(path);
   if (!db.ok()) return Storage(db.error());
-  auto impl = std::make_unique<Impl>(std::move(db).value(), std::move(options), clock, sink,
-                                     index_key, std::move(index_mac), std::move(seal),
-                                     numbering_key);
+  auto impl =
+      std::make_unique<Impl>(std::move(db).value(), std::move(options), clock, sink, index_key,
+                             std::move(index_mac), std::move(seal), numbering_key);
   RENKEI_CHECK_OK(impl->Init());
   return std::unique_ptr<AddressingServer>(new AddressingServer(std::move(impl)));
 }
@@ -549,17 +549,16 @@ Result<std::unique_ptr<AddressingServer>> AddressingServer::Open(const std::stri
 Status AddressingServer::RegisterBusinessSystem(const Session& s, const BusinessSystem& system) {
   RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kAdministrator, "register-system"));
   if (!ValidSystemId(system.id)) {
-    return MakeError(Errc::kInvalidInput,
-                     "system id: 1-16 characters of A-Z, 0-9 or '_' required, got '" +
-                         system.id + "'");
+    return MakeError(
+        Errc::kInvalidInput,
+        "system id: 1-16 characters of A-Z, 0-9 or '_' required, got '" + system.id + "'");
   }
   if (system.name.empty()) return MakeError(Errc::kInvalidInput, "system name: must not be empty");
   auto txn = impl_->db_.BeginImmediate();
   if (!txn.ok()) return Storage(txn.error());
   RENKEI_TRY(bool exists, impl_->SystemExists(system.id));
   if (exists) {
-    return MakeError(Errc::kInvalidInput,
-                     "system id: '" + system.id + "' is already registered");
+    return MakeError(Errc::kInvalidInput, "system id: '" + system.id + "' is already registered");
   }
   RENKEI_TRY(sql::Statement st,
              StorageResult(impl_->db_.Prepare("INSERT INTO business_systems VALUES(?, ?)")));
@@ -572,8 +571,9 @@ Status AddressingServer::RegisterBusinessSystem(const Session& s, const Business
 
 Result<std::vector<BusinessSystem>> AddressingServer::BusinessSystems(const Session& s) {
   RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kViewer, "list-systems"));
-  RENKEI_TRY(sql::Statement st, StorageResult(impl_->db_.Prepare(
-                                    "SELECT id, name FROM business_systems ORDER BY id")));
+  RENKEI_TRY(
+      sql::Statement st,
+      StorageResult(impl_->db_.Prepare("SELECT id, name FROM business_systems ORDER BY id")));
   std::vector<BusinessSystem> out;
   for (;;) {
     auto row = st.Step();
@@ -595,12 +595,11 @@ Result<NormalizedFourInfo> AddressingServer::CheckRegistration(const Registratio
     return MakeError(Errc::kInvalidInput, "my_number: " + s.error().message);
   }
   if (!ValidSystemId(r.system_id)) {
-    return MakeError(Errc::kInvalidInput,
-                     "system_id: 1-16 characters of A-Z, 0-9 or '_' required");
+    return MakeError(Errc::kInvalidInput, "system_id: 1-16 characters of A-Z, 0-9 or '_' required");
   }
   if (!AllDigits(r.atena_number) || r.atena_number.size() > 15) {
-    return MakeError(Errc::kInvalidInput, "atena_number: 1-15 ASCII digits required, got '" +
-                                              r.atena_number + "'");
+    return MakeError(Errc::kInvalidInput,
+                     "atena_number: 1-15 ASCII digits required, got '" + r.atena_number + "'");
   }
   if (r.four_info.name.empty()) return MakeError(Errc::kInvalidInput, "name: must not be empty");
   if (r.four_info.name_kana.empty()) {
@@ -647,8 +646,9 @@ Result<std::vector<Result<RegistrationOutcome>>> AddressingServer::Impl::Registe
     // RegisterOne makes every domain check before its first write, so a refused item has
     // written nothing and the transaction can go on with the next.
     auto one = RegisterOne(s, batch[i], state);
-    const bool storage_failure = !one.ok() && (one.error().code == make_error_code(Errc::kStorage) ||
-                                               one.error().code.category() != ErrorCategory());
+    const bool storage_failure =
+        !one.ok() && (one.error().code == make_error_code(Errc::kStorage) ||
+                      one.error().code.category() != ErrorCategory());
     if (storage_failure || (!one.ok() && all_or_nothing)) {
       if (batch.size() == 1) return one.error();
       return Error{one.error().code, "item " + std::to_string(i) + ": " + one.error().message};
@@ -753,11 +753,10 @@ Status AddressingServer::UpdateFourInfo(const Session& s, std::string_view integ
                  "UPDATE persons SET name = ?, name_kana = ?, sex = ?, birth_date = ?, "
                  "address = ?, name_key = ?, kana_key = ?, address_key = ? WHERE id = ?")));
   RENKEI_CHECK_OK(st.BindAll(std::string_view(four_info.name),
-                             std::string_view(four_info.name_kana),
-                             static_cast<int64_t>(norm.sex), std::string_view(norm.birth_date),
-                             std::string_view(four_info.address), std::string_view(norm.name),
-                             std::string_view(norm.name_kana), std::string_view(norm.address),
-                             *id));
+                             std::string_view(four_info.name_kana), static_cast<int64_t>(norm.sex),
+                             std::string_view(norm.birth_date), std::string_view(four_info.address),
+                             std::string_view(norm.name), std::string_view(norm.name_kana),
+                             std::string_view(norm.address), *id));
   if (Status r = st.Run(); !r.ok()) return Storage(r.error());
   RENKEI_CHECK_OK(impl_->RecordOp(s.staff_id, "update-four-info", integrated_number, ""));
   if (Status r = txn->Commit(); !r.ok()) return Storage(r.error());
@@ -778,18 +777,20 @@ Status AddressingServer::SetStatus(const Session& s, std::string_view integrated
     return MakeError(Errc::kNotFound,
                      "integrated_number: " + std::string(integrated_number) + " is not registered");
   }
-  RENKEI_TRY(sql::Statement cur, StorageResult(impl_->db_.Prepare(
-                                     "SELECT status FROM persons WHERE id = ?")));
+  RENKEI_TRY(sql::Statement cur,
+             StorageResult(impl_->db_.Prepare("SELECT status FROM persons WHERE id = ?")));
   RENKEI_CHECK_OK(cur.Bind(1, *id));
   if (auto r = cur.Step(); !r.ok()) return Storage(r.error());
   const auto current = static_cast<ResidentStatus>(cur.ColumnInt(0));
   cur.Reset();
   if (current == ResidentStatus::kDeceased) {
-    return MakeError(Errc::kInvalidInput, "status: the person is recorded as deceased; the "
-                                          "status can no longer change");
+    return MakeError(Errc::kInvalidInput,
+                     "status: the person is recorded as deceased; the "
+                     "status can no longer change");
   }
-  RENKEI_TRY(sql::Statement st, StorageResult(impl_->db_.Prepare(
-                                    "UPDATE persons SET status = ?, status_date = ? WHERE id = ?")));
+  RENKEI_TRY(sql::Statement st,
+             StorageResult(impl_->db_.Prepare(
+                 "UPDATE persons SET status = ?, status_date = ? WHERE id = ?")));
   const std::string stored_date = status == ResidentStatus::kResident ? "" : date.value();
   RENKEI_CHECK_OK(st.BindAll(static_cast<int64_t>(status), std::string_view(stored_date), *id));
   if (Status r = st.Run(); !r.ok()) return Storage(r.error());
@@ -808,8 +809,8 @@ Status AddressingServer::AddLink(const Session& s, std::string_view integrated_n
                                  const Link& link) {
   RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kRegistrar, "add-link"));
   if (!AllDigits(link.atena_number) || link.atena_number.size() > 15) {
-    return MakeError(Errc::kInvalidInput, "atena_number: 1-15 ASCII digits required, got '" +
-                                              link.atena_number + "'");
+    return MakeError(Errc::kInvalidInput,
+                     "atena_number: 1-15 ASCII digits required, got '" + link.atena_number + "'");
   }
   auto txn = impl_->db_.BeginImmediate();
   if (!txn.ok()) return Storage(txn.error());
@@ -955,8 +956,8 @@ Result<std::vector<SearchCandidate>> AddressingServer::Search(const Session& s,
     SearchCandidate cand;
     cand.matched = MatchFourInfo(q, c);
     cand.integrated_number = st.ColumnText(1);
-    cand.four_info = FourInfo{st.ColumnText(2), st.ColumnText(3), c.sex, c.birth_date,
-                              st.ColumnText(6)};
+    cand.four_info =
+        FourInfo{st.ColumnText(2), st.ColumnText(3), c.sex, c.birth_date, st.ColumnText(6)};
     cand.status = static_cast<ResidentStatus>(st.ColumnInt(7));
     found.push_back(std::move(cand));
   }
@@ -967,8 +968,8 @@ Result<std::vector<SearchCandidate>> AddressingServer::Search(const Session& s,
   if (found.size() > impl_->options_.max_search_candidates) {
     found.resize(impl_->options_.max_search_candidates);
   }
-  RENKEI_CHECK_OK(impl_->RecordOp(s.staff_id, "search", "",
-                                  std::to_string(found.size()) + " candidates"));
+  RENKEI_CHECK_OK(
+      impl_->RecordOp(s.staff_id, "search", "", std::to_string(found.size()) + " candidates"));
   return found;
 }
 
@@ -1022,17 +1023,16 @@ Status AddressingServer::MarkTokenFailed(std::string_view acquisition_number,
   RENKEI_CHECK_OK(st.Bind(1, seq));
   if (Status r = st.Run(); !r.ok()) return Storage(r.error());
   if (impl_->db_.Changes() == 0) {
-    return MakeError(Errc::kNotFound, "acquisition_number: " + std::string(acquisition_number) +
-                                          " is not pending");
+    return MakeError(Errc::kNotFound,
+                     "acquisition_number: " + std::string(acquisition_number) + " is not pending");
   }
   return impl_->RecordOp("(core)", "token-failed", "", std::string(reason));
 }
 
 Result<std::vector<TokenRequest>> AddressingServer::PendingTokenRequests() {
-  RENKEI_TRY(sql::Statement st,
-             StorageResult(impl_->db_.Prepare(
-                 "SELECT acquisition_seq, integrated_number FROM persons WHERE "
-                 "token_state = 1 ORDER BY id")));
+  RENKEI_TRY(sql::Statement st, StorageResult(impl_->db_.Prepare(
+                                    "SELECT acquisition_seq, integrated_number FROM persons WHERE "
+                                    "token_state = 1 ORDER BY id")));
   std::vector<TokenRequest> out;
   for (;;) {
     auto row = st.Step();

@@ -175,14 +175,14 @@ Result<ImportSummary> ImportResidentsCsv(AddressingServer& server, const Session
   ImportSummary summary;
   std::string header;
   if (!std::getline(in, header)) {
-    return MakeError(Errc::kBadCsv, src + ":1: empty file; expected the header " +
-                                        ExpectedHeader());
+    return MakeError(Errc::kBadCsv,
+                     src + ":1: empty file; expected the header " + ExpectedHeader());
   }
   if (!header.empty() && header.back() == '\r') header.pop_back();
   if (header.rfind("\xEF\xBB\xBF", 0) == 0) header.erase(0, 3);
   if (header != ExpectedHeader()) {
-    return MakeError(Errc::kBadCsv, src + ":1: header must be " + ExpectedHeader() +
-                                        "; nothing was imported");
+    return MakeError(Errc::kBadCsv,
+                     src + ":1: header must be " + ExpectedHeader() + "; nothing was imported");
   }
   RENKEI_TRY(RegistrationPreparer preparer, server.NewPreparer());
   const size_t batch_size = std::max<size_t>(options.batch_size, 1);
@@ -208,11 +208,11 @@ Result<ImportSummary> ImportResidentsCsv(AddressingServer& server, const Session
     }
     auto results = server.RegisterPrepared(session, c.prepared);
     if (!results.ok()) {
-      return Error{results.error().code,
-                   src + ":" + std::to_string(c.lines.front()) + "-" +
-                       std::to_string(c.lines.back()) + ": batch rolled back: " +
-                       results.error().message + " (lines 2-" +
-                       std::to_string(committed_through) + " are committed)"};
+      return Error{results.error().code, src + ":" + std::to_string(c.lines.front()) + "-" +
+                                             std::to_string(c.lines.back()) +
+                                             ": batch rolled back: " + results.error().message +
+                                             " (lines 2-" + std::to_string(committed_through) +
+                                             " are committed)"};
     }
     for (size_t i = 0; i < results->size(); ++i) {
       const auto& r = (*results)[i];

@@ -18,8 +18,10 @@ constexpr struct {
   Role role;
   std::string_view name;
 } kRoles[] = {
-    {Role::kAdministrator, "administrator"}, {Role::kRegistrar, "registrar"},
-    {Role::kViewer, "viewer"},               {Role::kAuditor, "auditor"},
+    {Role::kAdministrator, "administrator"},
+    {Role::kRegistrar, "registrar"},
+    {Role::kViewer, "viewer"},
+    {Role::kAuditor, "auditor"},
     {Role::kMyNumberOfficer, "mynumber-officer"},
 };
 
@@ -167,10 +169,9 @@ Result<std::optional<StaffDirectory::Account>> StaffDirectory::FindAccount(
 Status StaffDirectory::CheckPasswordPolicy(std::string_view staff_id,
                                            std::string_view password) const {
   if (password.size() < policy_.min_password_length) {
-    return MakeError(Errc::kWeakPassword, "password: must be at least " +
-                                              std::to_string(policy_.min_password_length) +
-                                              " characters, got " +
-                                              std::to_string(password.size()));
+    return MakeError(Errc::kWeakPassword,
+                     "password: must be at least " + std::to_string(policy_.min_password_length) +
+                         " characters, got " + std::to_string(password.size()));
   }
   if (password.find(staff_id) != std::string_view::npos) {
     return MakeError(Errc::kWeakPassword, "password: must not contain the staff id");
@@ -250,8 +251,8 @@ Status StaffDirectory::SetRoles(const Session& admin, std::string_view staff_id,
   if (roles == 0) return MakeError(Errc::kInvalidInput, "roles: at least one role is required");
   RENKEI_TRY(auto account, FindAccount(staff_id));
   if (!account) {
-    return MakeError(Errc::kUnknownStaff, "staff id '" + std::string(staff_id) +
-                                              "' is not registered");
+    return MakeError(Errc::kUnknownStaff,
+                     "staff id '" + std::string(staff_id) + "' is not registered");
   }
   auto txn = db_.BeginImmediate();
   if (!txn.ok()) return Storage(txn.error());
@@ -268,8 +269,8 @@ Status StaffDirectory::Lock(const Session& admin, std::string_view staff_id) {
   RENKEI_CHECK_OK(Authorize(admin, Role::kAdministrator, "lock"));
   RENKEI_TRY(auto account, FindAccount(staff_id));
   if (!account) {
-    return MakeError(Errc::kUnknownStaff, "staff id '" + std::string(staff_id) +
-                                              "' is not registered");
+    return MakeError(Errc::kUnknownStaff,
+                     "staff id '" + std::string(staff_id) + "' is not registered");
   }
   RENKEI_TRY(sql::Statement st, db_.Prepare("UPDATE staff SET locked = 1 WHERE staff_id = ?"));
   RENKEI_CHECK_OK(st.Bind(1, staff_id));
@@ -281,8 +282,8 @@ Status StaffDirectory::Unlock(const Session& admin, std::string_view staff_id) {
   RENKEI_CHECK_OK(Authorize(admin, Role::kAdministrator, "unlock"));
   RENKEI_TRY(auto account, FindAccount(staff_id));
   if (!account) {
-    return MakeError(Errc::kUnknownStaff, "staff id '" + std::string(staff_id) +
-                                              "' is not registered");
+    return MakeError(Errc::kUnknownStaff,
+                     "staff id '" + std::string(staff_id) + "' is not registered");
   }
   RENKEI_TRY(sql::Statement st,
              db_.Prepare("UPDATE staff SET locked = 0, failed_logins = 0 WHERE staff_id = ?"));
@@ -302,8 +303,8 @@ Result<Session> StaffDirectory::Login(std::string_view staff_id, std::string_vie
   }
   if (account->locked) {
     RENKEI_CHECK_OK(Record(recorded_id, "login", "", "account locked", false));
-    return MakeError(Errc::kAccountLocked, "staff id '" + recorded_id +
-                                               "' is locked; an administrator must unlock it");
+    return MakeError(Errc::kAccountLocked,
+                     "staff id '" + recorded_id + "' is locked; an administrator must unlock it");
   }
   const Status verified = crypto::VerifyPassword(password, account->password_hash);
   if (!verified.ok()) {
@@ -319,12 +320,12 @@ Result<Session> StaffDirectory::Login(std::string_view staff_id, std::string_vie
                                (lock ? "; account locked" : ""),
                            false));
     if (lock) {
-      return MakeError(Errc::kAccountLocked,
-                       "password: wrong; staff id '" + recorded_id + "' is now locked after " +
-                           std::to_string(failures) + " failed logins");
+      return MakeError(Errc::kAccountLocked, "password: wrong; staff id '" + recorded_id +
+                                                 "' is now locked after " +
+                                                 std::to_string(failures) + " failed logins");
     }
-    return MakeError(Errc::kWrongPassword, "password: wrong for staff id '" + recorded_id +
-                                               "' (" + std::to_string(failures) + " of " +
+    return MakeError(Errc::kWrongPassword, "password: wrong for staff id '" + recorded_id + "' (" +
+                                               std::to_string(failures) + " of " +
                                                std::to_string(policy_.max_failed_logins) +
                                                " attempts before lockout)");
   }
@@ -334,8 +335,7 @@ Result<Session> StaffDirectory::Login(std::string_view staff_id, std::string_vie
                                                  "'; change it before logging in");
   }
   char token[33];
-  std::snprintf(token, sizeof token, "%016llx%016llx",
-                static_cast<unsigned long long>(rng_.Next()),
+  std::snprintf(token, sizeof token, "%016llx%016llx", static_cast<unsigned long long>(rng_.Next()),
                 static_cast<unsigned long long>(rng_.Next()));
   RENKEI_TRY(sql::Statement st,
              db_.Prepare("INSERT INTO staff_sessions(token, staff_id, last_seen) VALUES(?, ?, ?)"));
@@ -364,8 +364,8 @@ Status StaffDirectory::ChangePassword(std::string_view staff_id, std::string_vie
                                       std::string_view new_password) {
   RENKEI_TRY(auto account, FindAccount(staff_id));
   if (!account) {
-    return MakeError(Errc::kUnknownStaff, "staff id '" + std::string(staff_id) +
-                                              "' is not registered");
+    return MakeError(Errc::kUnknownStaff,
+                     "staff id '" + std::string(staff_id) + "' is not registered");
   }
   if (account->locked) {
     return MakeError(Errc::kAccountLocked, "staff id '" + std::string(staff_id) + "' is locked");
@@ -414,8 +414,8 @@ Status StaffDirectory::Authorize(const Session& session, Role role, std::string_
     return MakeError(Errc::kSessionInvalid, std::string("session: ") + why + "; log in again");
   }
   if ((roles & RoleBit(role)) == 0) {
-    RENKEI_CHECK_OK(Record(who, operation, "",
-                           "missing role " + std::string(RoleName(role)), false));
+    RENKEI_CHECK_OK(
+        Record(who, operation, "", "missing role " + std::string(RoleName(role)), false));
     return MakeError(Errc::kPermissionDenied, "staff id '" + who + "' lacks the role '" +
                                                   std::string(RoleName(role)) + "' needed for " +
                                                   std::string(operation));
@@ -467,10 +467,10 @@ Result<int64_t> StaffDirectory::ArchiveOperations(const Session& auditor, SimTim
     auto row = st.Step();
     if (!row.ok()) return Storage(row.error());
     if (!row.value()) break;
-    out << st.ColumnInt(0) << ',' << netsim::FormatIso(SimTime::FromMicros(st.ColumnInt(1)))
-        << ',' << CsvField(st.ColumnText(2)) << ',' << CsvField(st.ColumnText(3)) << ','
-        << CsvField(st.ColumnText(4)) << ',' << CsvField(st.ColumnText(5)) << ','
-        << st.ColumnInt(6) << "\r\n";
+    out << st.ColumnInt(0) << ',' << netsim::FormatIso(SimTime::FromMicros(st.ColumnInt(1))) << ','
+        << CsvField(st.ColumnText(2)) << ',' << CsvField(st.ColumnText(3)) << ','
+        << CsvField(st.ColumnText(4)) << ',' << CsvField(st.ColumnText(5)) << ',' << st.ColumnInt(6)
+        << "\r\n";
     ++n;
   }
   out.flush();

@@ -196,8 +196,8 @@ Status Statement::Bind(int index, std::string_view text) {
 Status Statement::BindBlob(int index, std::span<const uint8_t> blob) {
   // A zero-length blob must still be a blob, not NULL: SQLite treats a null pointer as NULL.
   static const uint8_t kEmpty = 0;
-  return Check(sqlite3_bind_blob64(stmt_, index, blob.empty() ? &kEmpty : blob.data(),
-                                   blob.size(), SQLITE_TRANSIENT),
+  return Check(sqlite3_bind_blob64(stmt_, index, blob.empty() ? &kEmpty : blob.data(), blob.size(),
+                                   SQLITE_TRANSIENT),
                "bind");
 }
 Status Statement::BindNull(int index) { return Check(sqlite3_bind_null(stmt_, index), "bind"); }
@@ -250,9 +250,7 @@ std::optional<std::string> Statement::ColumnOptionalText(int column) const {
   return ColumnText(column);
 }
 
-Transaction::Transaction(Transaction&& o) noexcept : db_(o.db_), done_(o.done_) {
-  o.done_ = true;
-}
+Transaction::Transaction(Transaction&& o) noexcept : db_(o.db_), done_(o.done_) { o.done_ = true; }
 
 Transaction::~Transaction() {
   if (!done_) {

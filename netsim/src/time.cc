@@ -36,8 +36,7 @@ int64_t FloorDiv(int64_t a, int64_t b) { return a / b - ((a % b != 0) && ((a < 0
 }  // namespace
 
 int64_t DaysFromCivil(int year, int month, int day) {
-  return DaysFrom1970(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) -
-         kEpochShift;
+  return DaysFrom1970(year, static_cast<unsigned>(month), static_cast<unsigned>(day)) - kEpochShift;
 }
 
 bool IsValidDate(int year, int month, int day) {
@@ -65,8 +64,8 @@ CivilTime ToCivil(SimTime t) {
 
 SimTime FromCivil(const CivilTime& c) {
   const int64_t days = DaysFromCivil(c.year, c.month, c.day);
-  return SimTime::FromMicros(days * kMicrosPerDay + c.hour * 3600000000LL +
-                             c.minute * 60000000LL + c.second * 1000000LL + c.micros);
+  return SimTime::FromMicros(days * kMicrosPerDay + c.hour * 3600000000LL + c.minute * 60000000LL +
+                             c.second * 1000000LL + c.micros);
 }
 
 std::string FormatIso(SimTime t) {

@@ -86,10 +86,8 @@ FourInfo VariantForm(const addressing::Resident& r) {
     int start_y, start_m, start_d;
     const char* name;
   };
-  static constexpr Era kEras[] = {{2019, 5, 1, "令和"},
-                                  {1989, 1, 8, "平成"},
-                                  {1926, 12, 25, "昭和"},
-                                  {1912, 7, 30, "大正"}};
+  static constexpr Era kEras[] = {
+      {2019, 5, 1, "令和"}, {1989, 1, 8, "平成"}, {1926, 12, 25, "昭和"}, {1912, 7, 30, "大正"}};
   f.birth_date = addressing::FormatDate(d);
   for (const Era& e : kEras) {
     if (std::tie(d.year, d.month, d.day) >= std::tie(e.start_y, e.start_m, e.start_d)) {
@@ -192,14 +190,14 @@ int RunDemo(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   options.seed = seed;
   // Demo keys come from the seed so two runs build the same database; a deployment loads
   // its master key from a protected file instead.
-  const auto key = netsim::crypto::Sha256(netsim::crypto::AsBytes(
-      "renkei-demo-master-key/" + std::to_string(seed) + "/" + lgcode));
+  const auto key = netsim::crypto::Sha256(
+      netsim::crypto::AsBytes("renkei-demo-master-key/" + std::to_string(seed) + "/" + lgcode));
   options.master_key.assign(key.begin(), key.end());
   options.staff_policy.hash.iterations = 10000;  // six demo logins; production keeps 600,000
 
   const auto& muni = generator->municipality();
-  out << "renkei demo — 統合宛名システム of " << muni.prefecture << muni.name << " ("
-      << lgcode << "), seed " << seed << "\n\n";
+  out << "renkei demo — 統合宛名システム of " << muni.prefecture << muni.name << " (" << lgcode
+      << "), seed " << seed << "\n\n";
 
   auto opened = AddressingServer::Open(db_path, options, clock, &sink);
   if (!opened.ok()) return fail("open", opened.error());
@@ -284,8 +282,8 @@ int RunDemo(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   const double wall_s =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   if (!summary.ok()) return fail("import", summary.error());
-  out << "3. bulk registration (JUKI, one transaction per " << addressing::ImportOptions{}.batch_size
-      << " rows)\n"
+  out << "3. bulk registration (JUKI, one transaction per "
+      << addressing::ImportOptions{}.batch_size << " rows)\n"
       << "   rows " << summary->rows << ": numbered " << summary->numbered << ", rejected "
       << summary->rejected << "\n";
   for (const auto& r : summary->rejections) {
@@ -301,9 +299,9 @@ int RunDemo(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   out << "4. 健康管理システム links its own 宛名番号 (KENKO) to the same persons\n";
   for (size_t i = 0; i < sample.size() && i < 3; ++i) {
     const auto& r = sample[i];
-    addressing::Registration reg{r.my_number, "KENKO", std::to_string(700000 + i),
-                                 FourInfo{r.name, r.name_kana, r.sex,
-                                          addressing::FormatDate(r.birth_date), r.address}};
+    addressing::Registration reg{
+        r.my_number, "KENKO", std::to_string(700000 + i),
+        FourInfo{r.name, r.name_kana, r.sex, addressing::FormatDate(r.birth_date), r.address}};
     auto linked = server.Register(kenko.value(), reg);
     if (!linked.ok()) return fail("link", linked.error());
     out << "   KENKO " << reg.atena_number << " → 統合宛名番号 " << linked->integrated_number
@@ -320,8 +318,8 @@ int RunDemo(const std::vector<std::string>& args, std::ostream& out, std::ostrea
     auto p = server.LookupByAtena(counter.value(), "JUKI", sample[i].atena_number);
     if (!p.ok()) return fail("lookup", p.error());
     out << "   JUKI " << sample[i].atena_number << " → " << p->integrated_number << "  "
-        << p->four_info.name << " (" << p->four_info.name_kana << ") "
-        << p->four_info.birth_date << " " << addressing::SexLabel(p->four_info.sex) << "\n"
+        << p->four_info.name << " (" << p->four_info.name_kana << ") " << p->four_info.birth_date
+        << " " << addressing::SexLabel(p->four_info.sex) << "\n"
         << "     " << p->four_info.address << "\n     links:";
     for (const auto& l : p->links) out << " " << l.system_id << ":" << l.atena_number;
     out << "  token: " << addressing::TokenStateName(p->token_state) << "\n";
@@ -365,8 +363,8 @@ int RunDemo(const std::vector<std::string>& args, std::ostream& out, std::ostrea
   auto counts = server.Count();
   if (!counts.ok()) return fail("count", counts.error());
   opened.value().reset();  // close the database so the file check sees everything
-  const bool leaked = FileContains(db_path, sample_numbers) ||
-                      FileContains(db_path + "-wal", sample_numbers);
+  const bool leaked =
+      FileContains(db_path, sample_numbers) || FileContains(db_path + "-wal", sample_numbers);
   out << "8. totals\n"
       << "   persons " << counts->persons << ", links " << counts->links
       << ", pending token requests " << counts->pending_tokens << ", operation records "

@@ -81,9 +81,9 @@ TEST_F(AddressingTest, SameKeyAndOrderGiveSameNumbersInAFreshDatabase) {
   auto& staff = other.value()->staff();
   ASSERT_TRUE(staff.Bootstrap("admin", "管理者", testing::kPassword).ok());
   auto admin = staff.Login("admin", testing::kPassword).value();
-  ASSERT_TRUE(staff.CreateStaff(admin, "reg01", "登録係", RoleBit(Role::kRegistrar),
-                                testing::kPassword)
-                  .ok());
+  ASSERT_TRUE(
+      staff.CreateStaff(admin, "reg01", "登録係", RoleBit(Role::kRegistrar), testing::kPassword)
+          .ok());
   ASSERT_TRUE(other.value()->RegisterBusinessSystem(admin, {"JUKI", "住基"}).ok());
   auto reg = staff.Login("reg01", testing::kPassword).value();
   auto twin = other.value()->Register(reg, Taro());
@@ -225,8 +225,8 @@ TEST_F(AddressingTest, SearchSeesThroughWritingVariants) {
   EXPECT_TRUE(by_kana->front().matched.kana);
   EXPECT_FALSE(by_kana->front().matched.name);
 
-  auto full = server_->Search(viewer_, FourInfo{"高橋花子", "", Sex::kFemale, "平成2年1月8日",
-                                                "新潟県長岡市大手通2-1-5"});
+  auto full = server_->Search(
+      viewer_, FourInfo{"高橋花子", "", Sex::kFemale, "平成2年1月8日", "新潟県長岡市大手通2-1-5"});
   ASSERT_TRUE(full.ok());
   ASSERT_EQ(full->size(), 1u);
   const MatchResult& m = full->front().matched;
@@ -236,13 +236,12 @@ TEST_F(AddressingTest, SearchSeesThroughWritingVariants) {
 
 TEST_F(AddressingTest, SearchRanksBetterMatchesFirst) {
   ASSERT_TRUE(server_->Register(registrar_, Taro()).ok());
-  Registration twin{netsim::MakeMyNumber(44444444444ULL), "JUKI", "3",
-                    FourInfo{"山田 太郎", "ヤマダ タロウ", Sex::kMale, "1975-07-07",
-                             "新潟県長岡市城内町1-1-1"}};
+  Registration twin{
+      netsim::MakeMyNumber(44444444444ULL), "JUKI", "3",
+      FourInfo{"山田 太郎", "ヤマダ タロウ", Sex::kMale, "1975-07-07", "新潟県長岡市城内町1-1-1"}};
   auto twin_out = server_->Register(registrar_, twin);
   ASSERT_TRUE(twin_out.ok());
-  auto found =
-      server_->Search(viewer_, FourInfo{"山田太郎", "", Sex::kMale, "1975-07-07", ""});
+  auto found = server_->Search(viewer_, FourInfo{"山田太郎", "", Sex::kMale, "1975-07-07", ""});
   ASSERT_TRUE(found.ok());
   ASSERT_EQ(found->size(), 2u);
   EXPECT_EQ(found->front().integrated_number, twin_out->integrated_number);
@@ -258,13 +257,13 @@ TEST_F(AddressingTest, SearchWithoutNameKanaOrBirthDateIsRefused) {
 TEST_F(AddressingTest, StatusChangesAreKeptWithDates) {
   auto out = server_->Register(registrar_, Taro());
   ASSERT_TRUE(
-      server_->SetStatus(registrar_, out->integrated_number, ResidentStatus::kMovedOut,
-                         "2024-03-31")
+      server_
+          ->SetStatus(registrar_, out->integrated_number, ResidentStatus::kMovedOut, "2024-03-31")
           .ok());
-  ASSERT_TRUE(
-      server_->SetStatus(registrar_, out->integrated_number, ResidentStatus::kDeceased,
-                         "令和6年5月1日")
-          .ok());
+  ASSERT_TRUE(server_
+                  ->SetStatus(registrar_, out->integrated_number, ResidentStatus::kDeceased,
+                              "令和6年5月1日")
+                  .ok());
   auto p = server_->LookupByIntegratedNumber(viewer_, out->integrated_number);
   ASSERT_TRUE(p.ok());
   EXPECT_EQ(p->status, ResidentStatus::kDeceased);
@@ -276,9 +275,10 @@ TEST_F(AddressingTest, StatusChangesAreKeptWithDates) {
 
 TEST_F(AddressingTest, DeceasedStatusIsFinal) {
   auto out = server_->Register(registrar_, Taro());
-  ASSERT_TRUE(server_->SetStatus(registrar_, out->integrated_number, ResidentStatus::kDeceased,
-                                 "2024-05-01")
-                  .ok());
+  ASSERT_TRUE(
+      server_
+          ->SetStatus(registrar_, out->integrated_number, ResidentStatus::kDeceased, "2024-05-01")
+          .ok());
   auto again = server_->SetStatus(registrar_, out->integrated_number, ResidentStatus::kResident,
                                   "2024-06-01");
   ASSERT_FALSE(again.ok());
@@ -287,8 +287,8 @@ TEST_F(AddressingTest, DeceasedStatusIsFinal) {
 
 TEST_F(AddressingTest, StatusChangeRejectsBadDateAndUnknownPerson) {
   auto out = server_->Register(registrar_, Taro());
-  auto bad_date = server_->SetStatus(registrar_, out->integrated_number,
-                                     ResidentStatus::kMovedOut, "2024-13-01");
+  auto bad_date = server_->SetStatus(registrar_, out->integrated_number, ResidentStatus::kMovedOut,
+                                     "2024-13-01");
   ASSERT_FALSE(bad_date.ok());
   EXPECT_TRUE(Contains(bad_date.error().message, "effective_date"));
   auto unknown = server_->SetStatus(registrar_, netsim::MakeIntegratedNumber(12345678901234ULL),
@@ -378,8 +378,8 @@ TEST_F(AddressingTest, LookupsAndChangesAreRecordedByIntegratedNumber) {
     actions.push_back(r.staff_id + ":" + r.action);
     EXPECT_FALSE(Contains(r.detail, "983205673214"));
   }
-  EXPECT_EQ(actions, (std::vector<std::string>{"reg01:register", "view01:lookup",
-                                               "view01:lookup"}));
+  EXPECT_EQ(actions,
+            (std::vector<std::string>{"reg01:register", "view01:lookup", "view01:lookup"}));
 }
 
 TEST_F(AddressingTest, MyNumberIsNeverStoredInClear) {

@@ -85,7 +85,8 @@ class BulkImportBadRowTest : public BulkImportTest,
 
 TEST_P(BulkImportBadRowTest, RejectsTheRowWithItsLineAndKeepsTheRest) {
   const BadRowCase& c = GetParam();
-  const std::string csv = std::string(kHeader) + "\n" + Row(1) + "\n" + c.row + "\n" + Row(3) + "\n";
+  const std::string csv =
+      std::string(kHeader) + "\n" + Row(1) + "\n" + c.row + "\n" + Row(3) + "\n";
   auto s = Import(csv);
   ASSERT_TRUE(s.ok()) << s.error().message;
   EXPECT_EQ(s->rows, 3);
@@ -93,8 +94,7 @@ TEST_P(BulkImportBadRowTest, RejectsTheRowWithItsLineAndKeepsTheRest) {
   ASSERT_EQ(s->rejected, 1);
   ASSERT_EQ(s->rejections.size(), 1u);
   EXPECT_EQ(s->rejections[0].line, 3);
-  EXPECT_NE(s->rejections[0].reason.find(c.expected), std::string::npos)
-      << s->rejections[0].reason;
+  EXPECT_NE(s->rejections[0].reason.find(c.expected), std::string::npos) << s->rejections[0].reason;
   // No reason ever repeats a 個人番号.
   EXPECT_EQ(s->rejections[0].reason.find(netsim::MakeMyNumber(20000000002ULL).substr(0, 11)),
             std::string::npos);
@@ -125,9 +125,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadRowCase{"BadEncoding", WithField(3, "\xE5\xB1\xB1\xFF"), "not valid UTF-8"},
         BadRowCase{"BadMyNumberCheckDigit",
                    WithField(0, netsim::MakeMyNumber(20000000002ULL).substr(0, 11) +
-                                    std::to_string(
-                                        (netsim::MakeMyNumber(20000000002ULL).back() - '0' + 1) %
-                                        10)),
+                                    std::to_string((netsim::MakeMyNumber(20000000002ULL).back() -
+                                                    '0' + 1) %
+                                                   10)),
                    "my_number"},
         BadRowCase{"BadJuminhyoCode", WithField(1, "12345"), "住民票コード"},
         BadRowCase{"BadAtenaNumber", WithField(2, "A-1"), "atena_number"},
@@ -139,7 +139,8 @@ INSTANTIATE_TEST_SUITE_P(
         BadRowCase{"ConflictingFourInformation",
                    // Row 1's 個人番号 again, with another birth date.
                    netsim::MakeMyNumber(20000000001ULL) + "," +
-                       netsim::MakeJuminhyoCode(3000000001ULL) + ",900,佐藤 一郎,サトウ イチロウ,"
+                       netsim::MakeJuminhyoCode(3000000001ULL) +
+                       ",900,佐藤 一郎,サトウ イチロウ,"
                        "男,1999-01-01,新潟県長岡市",
                    "different 4 information"}),
     [](const ::testing::TestParamInfo<BadRowCase>& p) { return p.param.label; });

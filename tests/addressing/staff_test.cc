@@ -147,28 +147,24 @@ TEST_F(StaffTest, BootstrapIsRefusedOnceAccountsExist) {
 }
 
 TEST_F(StaffTest, CreateStaffRejectsBadInput) {
-  EXPECT_EQ(staff().CreateStaff(admin_, "view01", "重複", RoleBit(Role::kViewer), kPassword)
-                .error()
-                .code,
-            make_error_code(Errc::kInvalidInput));
-  EXPECT_EQ(staff().CreateStaff(admin_, "bad id", "空白", RoleBit(Role::kViewer), kPassword)
-                .error()
-                .code,
-            make_error_code(Errc::kInvalidInput));
+  EXPECT_EQ(
+      staff().CreateStaff(admin_, "view01", "重複", RoleBit(Role::kViewer), kPassword).error().code,
+      make_error_code(Errc::kInvalidInput));
+  EXPECT_EQ(
+      staff().CreateStaff(admin_, "bad id", "空白", RoleBit(Role::kViewer), kPassword).error().code,
+      make_error_code(Errc::kInvalidInput));
   EXPECT_EQ(staff().CreateStaff(admin_, "norole", "無役", 0, kPassword).error().code,
             make_error_code(Errc::kInvalidInput));
-  EXPECT_EQ(staff().CreateStaff(registrar_, "x1", "x", RoleBit(Role::kViewer), kPassword)
-                .error()
-                .code,
-            make_error_code(Errc::kPermissionDenied));
+  EXPECT_EQ(
+      staff().CreateStaff(registrar_, "x1", "x", RoleBit(Role::kViewer), kPassword).error().code,
+      make_error_code(Errc::kPermissionDenied));
 }
 
 TEST_F(StaffTest, RoleChangesApplyToOpenSessions) {
   auto before = staff().Operations(viewer_);
   EXPECT_FALSE(before.ok());
-  ASSERT_TRUE(staff().SetRoles(admin_, "view01", RoleBit(Role::kViewer) |
-                                                     RoleBit(Role::kAuditor))
-                  .ok());
+  ASSERT_TRUE(
+      staff().SetRoles(admin_, "view01", RoleBit(Role::kViewer) | RoleBit(Role::kAuditor)).ok());
   EXPECT_TRUE(staff().Operations(viewer_).ok());
 }
 

@@ -53,8 +53,8 @@ class AddressingTest : public ::testing::Test {
     auto& staff = server_->staff();
     ASSERT_TRUE(staff.Bootstrap("admin", "管理者", kPassword).ok());
     admin_ = staff.Login("admin", kPassword).value();
-    ASSERT_TRUE(staff.CreateStaff(admin_, "reg01", "登録係", RoleBit(Role::kRegistrar), kPassword)
-                    .ok());
+    ASSERT_TRUE(
+        staff.CreateStaff(admin_, "reg01", "登録係", RoleBit(Role::kRegistrar), kPassword).ok());
     ASSERT_TRUE(
         staff.CreateStaff(admin_, "view01", "照会係", RoleBit(Role::kViewer), kPassword).ok());
     ASSERT_TRUE(

@@ -12,8 +12,8 @@ namespace renkei::netsim::sql {
 namespace {
 
 std::string TempPath(const std::string& name) {
-  const auto dir = std::filesystem::path(::testing::TempDir()) /
-                   ("renkei-sqlite-" + std::to_string(::getpid()));
+  const auto dir =
+      std::filesystem::path(::testing::TempDir()) / ("renkei-sqlite-" + std::to_string(::getpid()));
   std::filesystem::create_directories(dir);
   const auto path = dir / name;
   std::filesystem::remove(path);

@@ -26,9 +26,9 @@ TEST(TimeTest, EpochIsTwoThousandJanuaryFirst) {
 }
 
 TEST(TimeTest, CivilRoundTripAcrossLeapDays) {
-  for (const CivilTime c : {CivilTime{2024, 2, 29, 23, 59, 59, 999999},
-                            CivilTime{1970, 1, 1, 0, 0, 0, 0}, CivilTime{2100, 3, 1, 12, 0, 0, 1},
-                            CivilTime{1926, 12, 25, 0, 0, 0, 0}}) {
+  for (const CivilTime c :
+       {CivilTime{2024, 2, 29, 23, 59, 59, 999999}, CivilTime{1970, 1, 1, 0, 0, 0, 0},
+        CivilTime{2100, 3, 1, 12, 0, 0, 1}, CivilTime{1926, 12, 25, 0, 0, 0, 0}}) {
     const CivilTime back = ToCivil(FromCivil(c));
     EXPECT_EQ(back.year, c.year);
     EXPECT_EQ(back.month, c.month);
@@ -38,9 +38,7 @@ TEST(TimeTest, CivilRoundTripAcrossLeapDays) {
   }
 }
 
-TEST(TimeTest, FormatsBatchFileDates) {
-  EXPECT_EQ(FormatYmd(FromCivil({2023, 6, 8})), "20230608");
-}
+TEST(TimeTest, FormatsBatchFileDates) { EXPECT_EQ(FormatYmd(FromCivil({2023, 6, 8})), "20230608"); }
 
 TEST(TimeTest, ValidatesCalendarDates) {
   EXPECT_TRUE(IsValidDate(2024, 2, 29));

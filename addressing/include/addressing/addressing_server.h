@@ -106,7 +106,7 @@ struct PersonRecord {
   std::string status_date;  // YYYY-MM-DD of the latest status change; empty while resident
   TokenState token_state = TokenState::kPending;
   std::string acquisition_number;
-  std::vector<Link> links;                // sorted by system id, then 宛名番号
+  std::vector<Link> links;                   // sorted by system id, then 宛名番号
   std::vector<StatusChange> status_history;  // oldest first
 };
 
@@ -123,7 +123,7 @@ struct AddressingOptions {
   // simulation derives it from its seed; a deployment loads it from a protected file.
   std::vector<uint8_t> master_key;  // 32 bytes
   StaffPolicy staff_policy;
-  uint64_t seed = 0;                 // session tokens and password salts (reproducible runs)
+  uint64_t seed = 0;  // session tokens and password salts (reproducible runs)
   size_t max_search_candidates = 50;
 };
 

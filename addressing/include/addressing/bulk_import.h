@@ -24,8 +24,8 @@
 namespace renkei::addressing {
 
 struct ImportOptions {
-  std::string system_id = "JUKI";  // the business system whose 宛名番号 the file carries
-  size_t batch_size = 50000;       // rows per transaction
+  std::string system_id = "JUKI";         // the business system whose 宛名番号 the file carries
+  size_t batch_size = 50000;              // rows per transaction
   size_t max_reported_rejections = 1000;  // rejected rows kept in detail; all are counted
   // Files larger than one batch drop the search indexes for the load and rebuild them at the
   // end (AddressingServer::SuspendSearchIndexes); smaller files keep them.

@@ -16,11 +16,11 @@ enum class Errc {
   kAccountLocked,          // too many failed logins, or locked by an administrator
   kPasswordExpired,        // the password is past its expiry; it must be changed
   kWrongPassword,
-  kWeakPassword,           // a new password breaks the password policy
-  kPermissionDenied,       // the caller's roles do not allow the operation
-  kSessionInvalid,         // unknown, logged-out or expired session
-  kBadCsv,                 // a CSV file is malformed as a whole (no header, wrong header)
-  kStorage,                // the SQLite store failed
+  kWeakPassword,      // a new password breaks the password policy
+  kPermissionDenied,  // the caller's roles do not allow the operation
+  kSessionInvalid,    // unknown, logged-out or expired session
+  kBadCsv,            // a CSV file is malformed as a whole (no header, wrong header)
+  kStorage,           // the SQLite store failed
 };
 
 const std::error_category& ErrorCategory();

@@ -26,15 +26,14 @@ struct Error {
 };
 
 template <typename E>
-  requires std::is_error_code_enum_v<E>
-Error MakeError(E e, std::string message) {
+requires std::is_error_code_enum_v<E> Error MakeError(E e, std::string message) {
   return Error{make_error_code(e), std::move(message)};
 }
 
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::move(value)) {}  // NOLINT(google-explicit-constructor)
+  Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
   bool ok() const { return v_.index() == 0; }
@@ -66,8 +65,7 @@ class [[nodiscard]] Result {
   void Check(bool want_value) const {
     if (ok() != want_value) {
       std::cerr << "renkei: Result accessed as " << (want_value ? "value" : "error")
-                << " but holds the other" << (ok() ? "" : ": " + std::get<1>(v_).message)
-                << "\n";
+                << " but holds the other" << (ok() ? "" : ": " + std::get<1>(v_).message) << "\n";
       std::abort();
     }
   }
@@ -90,8 +88,8 @@ inline Status OkStatus() { return Ok{}; }
   if (!tmp.ok()) return tmp.error();    \
   lhs = std::move(tmp).value()
 #define RENKEI_TRY(lhs, expr) RENKEI_TRY_IMPL(RENKEI_CONCAT(renkei_try_, __LINE__), lhs, expr)
-#define RENKEI_CHECK_OK(expr)                       \
-  do {                                              \
-    auto renkei_status_ = (expr);                   \
+#define RENKEI_CHECK_OK(expr)                                \
+  do {                                                       \
+    auto renkei_status_ = (expr);                            \
     if (!renkei_status_.ok()) return renkei_status_.error(); \
   } while (0)
