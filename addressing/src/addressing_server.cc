@@ -365,58 +365,58 @@ Result<std::optional<int64_t>> AddressingServer::Impl::PersonIdByNumber(
   const int64_t id =
       static_cast<int64_t>(permutation_.Invert(body - netsim::kIntegratedNumberMinBody)) + 1;
   RENKEI_TRY(
-      sql::Statement st,
-      StorageResult(db_.Prepare("SELECT id FROM persons WHERE id = ? AND integrated_number = ?")));
-  RENKEI_CHECK_OK(st.Bind(1, id));
-  RENKEI_CHECK_OK(st.Bind(2, integrated_number));
-  auto row = st.Step();
+      sql::StatementLease st,
+      StorageResult(db_.Cached("SELECT id FROM persons WHERE id = ? AND integrated_number = ?")));
+  RENKEI_CHECK_OK(st->Bind(1, id));
+  RENKEI_CHECK_OK(st->Bind(2, integrated_number));
+  auto row = st->Step();
   if (!row.ok()) return Storage(row.error());
   if (!row.value()) return std::optional<int64_t>();
-  return std::optional<int64_t>(st.ColumnInt(0));
+  return std::optional<int64_t>(st->ColumnInt(0));
 }
 
 Result<PersonRecord> AddressingServer::Impl::LoadPerson(int64_t person_id) {
-  RENKEI_TRY(sql::Statement st,
-             StorageResult(db_.Prepare(
+  RENKEI_TRY(sql::StatementLease st,
+             StorageResult(db_.Cached(
                  "SELECT integrated_number, name, name_kana, sex, birth_date, address, status, "
                  "status_date, token_state, acquisition_seq FROM persons WHERE id = ?")));
-  RENKEI_CHECK_OK(st.Bind(1, person_id));
-  auto row = st.Step();
+  RENKEI_CHECK_OK(st->Bind(1, person_id));
+  auto row = st->Step();
   if (!row.ok()) return Storage(row.error());
   if (!row.value()) return MakeError(Errc::kNotFound, "person: no such record");
   PersonRecord p;
-  p.integrated_number = st.ColumnText(0);
-  p.four_info.name = st.ColumnText(1);
-  p.four_info.name_kana = st.ColumnText(2);
-  p.four_info.sex = static_cast<Sex>(st.ColumnInt(3));
-  p.four_info.birth_date = st.ColumnText(4);
-  p.four_info.address = st.ColumnText(5);
-  p.status = static_cast<ResidentStatus>(st.ColumnInt(6));
-  p.status_date = st.ColumnText(7);
-  p.token_state = static_cast<TokenState>(st.ColumnInt(8));
-  p.acquisition_number = FormatAcquisition(options_.lgcode, st.ColumnInt(9));
+  p.integrated_number = st->ColumnText(0);
+  p.four_info.name = st->ColumnText(1);
+  p.four_info.name_kana = st->ColumnText(2);
+  p.four_info.sex = static_cast<Sex>(st->ColumnInt(3));
+  p.four_info.birth_date = st->ColumnText(4);
+  p.four_info.address = st->ColumnText(5);
+  p.status = static_cast<ResidentStatus>(st->ColumnInt(6));
+  p.status_date = st->ColumnText(7);
+  p.token_state = static_cast<TokenState>(st->ColumnInt(8));
+  p.acquisition_number = FormatAcquisition(options_.lgcode, st->ColumnInt(9));
 
-  RENKEI_TRY(sql::Statement links,
-             StorageResult(db_.Prepare("SELECT system_id, atena_number FROM links WHERE "
-                                       "person_id = ? ORDER BY system_id, atena_number")));
-  RENKEI_CHECK_OK(links.Bind(1, person_id));
+  RENKEI_TRY(sql::StatementLease links,
+             StorageResult(db_.Cached("SELECT system_id, atena_number FROM links WHERE "
+                                      "person_id = ? ORDER BY system_id, atena_number")));
+  RENKEI_CHECK_OK(links->Bind(1, person_id));
   for (;;) {
-    auto r = links.Step();
+    auto r = links->Step();
     if (!r.ok()) return Storage(r.error());
     if (!r.value()) break;
-    p.links.push_back(Link{links.ColumnText(0), links.ColumnText(1)});
+    p.links.push_back(Link{links->ColumnText(0), links->ColumnText(1)});
   }
-  RENKEI_TRY(sql::Statement hist,
-             StorageResult(db_.Prepare("SELECT status, effective_date, recorded_at FROM "
-                                       "status_history WHERE person_id = ? ORDER BY rowid")));
-  RENKEI_CHECK_OK(hist.Bind(1, person_id));
+  RENKEI_TRY(sql::StatementLease hist,
+             StorageResult(db_.Cached("SELECT status, effective_date, recorded_at FROM "
+                                      "status_history WHERE person_id = ? ORDER BY rowid")));
+  RENKEI_CHECK_OK(hist->Bind(1, person_id));
   for (;;) {
-    auto r = hist.Step();
+    auto r = hist->Step();
     if (!r.ok()) return Storage(r.error());
     if (!r.value()) break;
-    p.status_history.push_back(StatusChange{static_cast<ResidentStatus>(hist.ColumnInt(0)),
-                                            hist.ColumnText(1),
-                                            SimTime::FromMicros(hist.ColumnInt(2))});
+    p.status_history.push_back(StatusChange{static_cast<ResidentStatus>(hist->ColumnInt(0)),
+                                            hist->ColumnText(1),
+                                            SimTime::FromMicros(hist->ColumnInt(2))});
   }
   return p;
 }
@@ -595,10 +595,10 @@ Status AddressingServer::RegisterBusinessSystem(const Session& s, const Business
   if (exists) {
     return MakeError(Errc::kInvalidInput, "system id: '" + system.id + "' is already registered");
   }
-  RENKEI_TRY(sql::Statement st,
-             StorageResult(impl_->db_.Prepare("INSERT INTO business_systems VALUES(?, ?)")));
-  RENKEI_CHECK_OK(st.BindAll(std::string_view(system.id), std::string_view(system.name)));
-  if (Status r = st.Run(); !r.ok()) return Storage(r.error());
+  RENKEI_TRY(sql::StatementLease st,
+             StorageResult(impl_->db_.Cached("INSERT INTO business_systems VALUES(?, ?)")));
+  RENKEI_CHECK_OK(st->BindAll(std::string_view(system.id), std::string_view(system.name)));
+  if (Status r = st->Run(); !r.ok()) return Storage(r.error());
   RENKEI_CHECK_OK(impl_->RecordOp(s.staff_id, "register-system", "", system.id));
   if (Status r = txn->Commit(); !r.ok()) return Storage(r.error());
   return OkStatus();
@@ -606,15 +606,14 @@ Status AddressingServer::RegisterBusinessSystem(const Session& s, const Business
 
 Result<std::vector<BusinessSystem>> AddressingServer::BusinessSystems(const Session& s) {
   RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kViewer, "list-systems"));
-  RENKEI_TRY(
-      sql::Statement st,
-      StorageResult(impl_->db_.Prepare("SELECT id, name FROM business_systems ORDER BY id")));
+  RENKEI_TRY(sql::StatementLease st,
+             StorageResult(impl_->db_.Cached("SELECT id, name FROM business_systems ORDER BY id")));
   std::vector<BusinessSystem> out;
   for (;;) {
-    auto row = st.Step();
+    auto row = st->Step();
     if (!row.ok()) return Storage(row.error());
     if (!row.value()) break;
-    out.push_back(BusinessSystem{st.ColumnText(0), st.ColumnText(1)});
+    out.push_back(BusinessSystem{st->ColumnText(0), st->ColumnText(1)});
   }
   return out;
 }
@@ -783,16 +782,16 @@ Status AddressingServer::UpdateFourInfo(const Session& s, std::string_view integ
     return MakeError(Errc::kNotFound,
                      "integrated_number: " + std::string(integrated_number) + " is not registered");
   }
-  RENKEI_TRY(sql::Statement st,
-             StorageResult(impl_->db_.Prepare(
+  RENKEI_TRY(sql::StatementLease st,
+             StorageResult(impl_->db_.Cached(
                  "UPDATE persons SET name = ?, name_kana = ?, sex = ?, birth_date = ?, "
                  "address = ?, name_key = ?, kana_key = ?, address_key = ? WHERE id = ?")));
-  RENKEI_CHECK_OK(st.BindAll(std::string_view(four_info.name),
-                             std::string_view(four_info.name_kana), static_cast<int64_t>(norm.sex),
-                             std::string_view(norm.birth_date), std::string_view(four_info.address),
-                             std::string_view(norm.name), std::string_view(norm.name_kana),
-                             std::string_view(norm.address), *id));
-  if (Status r = st.Run(); !r.ok()) return Storage(r.error());
+  RENKEI_CHECK_OK(
+      st->BindAll(std::string_view(four_info.name), std::string_view(four_info.name_kana),
+                  static_cast<int64_t>(norm.sex), std::string_view(norm.birth_date),
+                  std::string_view(four_info.address), std::string_view(norm.name),
+                  std::string_view(norm.name_kana), std::string_view(norm.address), *id));
+  if (Status r = st->Run(); !r.ok()) return Storage(r.error());
   RENKEI_CHECK_OK(impl_->RecordOp(s.staff_id, "update-four-info", integrated_number, ""));
   if (Status r = txn->Commit(); !r.ok()) return Storage(r.error());
   return OkStatus();
@@ -812,28 +811,28 @@ Status AddressingServer::SetStatus(const Session& s, std::string_view integrated
     return MakeError(Errc::kNotFound,
                      "integrated_number: " + std::string(integrated_number) + " is not registered");
   }
-  RENKEI_TRY(sql::Statement cur,
-             StorageResult(impl_->db_.Prepare("SELECT status FROM persons WHERE id = ?")));
-  RENKEI_CHECK_OK(cur.Bind(1, *id));
-  if (auto r = cur.Step(); !r.ok()) return Storage(r.error());
-  const auto current = static_cast<ResidentStatus>(cur.ColumnInt(0));
-  cur.Reset();
+  RENKEI_TRY(sql::StatementLease cur,
+             StorageResult(impl_->db_.Cached("SELECT status FROM persons WHERE id = ?")));
+  RENKEI_CHECK_OK(cur->Bind(1, *id));
+  if (auto r = cur->Step(); !r.ok()) return Storage(r.error());
+  const auto current = static_cast<ResidentStatus>(cur->ColumnInt(0));
+  cur->Reset();
   if (current == ResidentStatus::kDeceased) {
     return MakeError(Errc::kInvalidInput,
                      "status: the person is recorded as deceased; the "
                      "status can no longer change");
   }
-  RENKEI_TRY(sql::Statement st,
-             StorageResult(impl_->db_.Prepare(
-                 "UPDATE persons SET status = ?, status_date = ? WHERE id = ?")));
+  RENKEI_TRY(sql::StatementLease st,
+             StorageResult(
+                 impl_->db_.Cached("UPDATE persons SET status = ?, status_date = ? WHERE id = ?")));
   const std::string stored_date = status == ResidentStatus::kResident ? "" : date.value();
-  RENKEI_CHECK_OK(st.BindAll(static_cast<int64_t>(status), std::string_view(stored_date), *id));
-  if (Status r = st.Run(); !r.ok()) return Storage(r.error());
-  RENKEI_TRY(sql::Statement hist,
-             StorageResult(impl_->db_.Prepare("INSERT INTO status_history VALUES(?, ?, ?, ?)")));
-  RENKEI_CHECK_OK(hist.BindAll(*id, static_cast<int64_t>(status), std::string_view(date.value()),
-                               impl_->clock_.Now().micros()));
-  if (Status r = hist.Run(); !r.ok()) return Storage(r.error());
+  RENKEI_CHECK_OK(st->BindAll(static_cast<int64_t>(status), std::string_view(stored_date), *id));
+  if (Status r = st->Run(); !r.ok()) return Storage(r.error());
+  RENKEI_TRY(sql::StatementLease hist,
+             StorageResult(impl_->db_.Cached("INSERT INTO status_history VALUES(?, ?, ?, ?)")));
+  RENKEI_CHECK_OK(hist->BindAll(*id, static_cast<int64_t>(status), std::string_view(date.value()),
+                                impl_->clock_.Now().micros()));
+  if (Status r = hist->Run(); !r.ok()) return Storage(r.error());
   RENKEI_CHECK_OK(impl_->RecordOp(s.staff_id, "set-status", integrated_number,
                                   std::string(ResidentStatusName(status)) + " " + date.value()));
   if (Status r = txn->Commit(); !r.ok()) return Storage(r.error());
@@ -938,19 +937,19 @@ Result<std::string> AddressingServer::IntegratedNumberForAtena(const Session& s,
                                                                std::string_view system_id,
                                                                std::string_view atena_number) {
   RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kViewer, "resolve-atena"));
-  RENKEI_TRY(sql::Statement st,
-             StorageResult(impl_->db_.Prepare(
+  RENKEI_TRY(sql::StatementLease st,
+             StorageResult(impl_->db_.Cached(
                  "SELECT p.integrated_number FROM links l JOIN persons p ON p.id = l.person_id "
                  "WHERE l.system_id = ? AND l.atena_number = ?")));
-  RENKEI_CHECK_OK(st.BindAll(system_id, atena_number));
-  auto row = st.Step();
+  RENKEI_CHECK_OK(st->BindAll(system_id, atena_number));
+  auto row = st->Step();
   if (!row.ok()) return Storage(row.error());
   if (!row.value()) {
     RENKEI_CHECK_OK(impl_->RecordOp(s.staff_id, "resolve-atena", "", "宛名番号 not found"));
     return MakeError(Errc::kNotFound, "atena_number: " + std::string(system_id) + " " +
                                           std::string(atena_number) + " is not linked");
   }
-  std::string integrated = st.ColumnText(0);
+  std::string integrated = st->ColumnText(0);
   RENKEI_CHECK_OK(impl_->RecordOp(s.staff_id, "resolve-atena", integrated, system_id));
   return integrated;
 }
@@ -966,8 +965,8 @@ Result<std::vector<SearchCandidate>> AddressingServer::Search(const Session& s,
                      "search: give at least one of name, name_kana or birth_date");
   }
   // Candidates come from the three indexed keys; scoring then looks at all four items.
-  RENKEI_TRY(sql::Statement st,
-             StorageResult(impl_->db_.Prepare(
+  RENKEI_TRY(sql::StatementLease st,
+             StorageResult(impl_->db_.Cached(
                  "SELECT id, integrated_number, name, name_kana, sex, birth_date, address, "
                  "status, name_key, kana_key, address_key FROM persons WHERE id IN ("
                  "SELECT id FROM persons WHERE name_key = ?1 UNION "
@@ -975,25 +974,25 @@ Result<std::vector<SearchCandidate>> AddressingServer::Search(const Session& s,
                  "SELECT id FROM persons WHERE birth_date = ?3 LIMIT 5000) ORDER BY id")));
   // Empty query fields bind a value no stored key has, so they select nothing.
   auto key = [](const std::string& v) { return v.empty() ? std::string("\x01") : v; };
-  RENKEI_CHECK_OK(st.BindAll(std::string_view(key(q.name)), std::string_view(key(q.name_kana)),
-                             std::string_view(key(q.birth_date))));
+  RENKEI_CHECK_OK(st->BindAll(std::string_view(key(q.name)), std::string_view(key(q.name_kana)),
+                              std::string_view(key(q.birth_date))));
   std::vector<SearchCandidate> found;
   for (;;) {
-    auto row = st.Step();
+    auto row = st->Step();
     if (!row.ok()) return Storage(row.error());
     if (!row.value()) break;
     NormalizedFourInfo c;
-    c.name = st.ColumnText(8);
-    c.name_kana = st.ColumnText(9);
-    c.sex = static_cast<Sex>(st.ColumnInt(4));
-    c.birth_date = st.ColumnText(5);
-    c.address = st.ColumnText(10);
+    c.name = st->ColumnText(8);
+    c.name_kana = st->ColumnText(9);
+    c.sex = static_cast<Sex>(st->ColumnInt(4));
+    c.birth_date = st->ColumnText(5);
+    c.address = st->ColumnText(10);
     SearchCandidate cand;
     cand.matched = MatchFourInfo(q, c);
-    cand.integrated_number = st.ColumnText(1);
+    cand.integrated_number = st->ColumnText(1);
     cand.four_info =
-        FourInfo{st.ColumnText(2), st.ColumnText(3), c.sex, c.birth_date, st.ColumnText(6)};
-    cand.status = static_cast<ResidentStatus>(st.ColumnInt(7));
+        FourInfo{st->ColumnText(2), st->ColumnText(3), c.sex, c.birth_date, st->ColumnText(6)};
+    cand.status = static_cast<ResidentStatus>(st->ColumnInt(7));
     found.push_back(std::move(cand));
   }
   std::sort(found.begin(), found.end(), [](const SearchCandidate& a, const SearchCandidate& b) {
@@ -1013,17 +1012,17 @@ Result<std::string> AddressingServer::RevealMyNumber(const Session& s,
   RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kMyNumberOfficer, "reveal-mynumber"));
   RENKEI_TRY(auto found, impl_->PersonIdByNumber(integrated_number));
   RENKEI_TRY(
-      sql::Statement st,
-      StorageResult(impl_->db_.Prepare("SELECT id, mynumber_sealed FROM persons WHERE id = ?")));
-  RENKEI_CHECK_OK(st.Bind(1, found.value_or(0)));
-  auto row = st.Step();
+      sql::StatementLease st,
+      StorageResult(impl_->db_.Cached("SELECT id, mynumber_sealed FROM persons WHERE id = ?")));
+  RENKEI_CHECK_OK(st->Bind(1, found.value_or(0)));
+  auto row = st->Step();
   if (!row.ok()) return Storage(row.error());
   if (!row.value()) {
     return MakeError(Errc::kNotFound,
                      "integrated_number: " + std::string(integrated_number) + " is not registered");
   }
-  const int64_t person_id = st.ColumnInt(0);
-  const crypto::Bytes sealed = st.ColumnBlob(1);
+  const int64_t person_id = st->ColumnInt(0);
+  const crypto::Bytes sealed = st->ColumnBlob(1);
   std::array<uint8_t, crypto::Aes256Gcm::kNonceSize> nonce{};
   for (size_t i = 0; i < 8; ++i) nonce[11 - i] = static_cast<uint8_t>(person_id >> (8 * i));
   auto opened = impl_->seal_.Open(nonce, sealed, crypto::AsBytes(integrated_number));
@@ -1038,11 +1037,11 @@ Result<std::string> AddressingServer::RevealMyNumber(const Session& s,
 
 Status AddressingServer::MarkTokenAcquired(std::string_view acquisition_number) {
   RENKEI_TRY(int64_t seq, impl_->ParseAcquisition(acquisition_number));
-  RENKEI_TRY(sql::Statement st,
-             StorageResult(impl_->db_.Prepare("UPDATE persons SET token_state = 2 WHERE "
-                                              "acquisition_seq = ? AND token_state != 2")));
-  RENKEI_CHECK_OK(st.Bind(1, seq));
-  if (Status r = st.Run(); !r.ok()) return Storage(r.error());
+  RENKEI_TRY(sql::StatementLease st,
+             StorageResult(impl_->db_.Cached("UPDATE persons SET token_state = 2 WHERE "
+                                             "acquisition_seq = ? AND token_state != 2")));
+  RENKEI_CHECK_OK(st->Bind(1, seq));
+  if (Status r = st->Run(); !r.ok()) return Storage(r.error());
   if (impl_->db_.Changes() == 0) {
     return MakeError(Errc::kNotFound, "acquisition_number: " + std::string(acquisition_number) +
                                           " is unknown or already acquired");
@@ -1053,11 +1052,11 @@ Status AddressingServer::MarkTokenAcquired(std::string_view acquisition_number) 
 Status AddressingServer::MarkTokenFailed(std::string_view acquisition_number,
                                          std::string_view reason) {
   RENKEI_TRY(int64_t seq, impl_->ParseAcquisition(acquisition_number));
-  RENKEI_TRY(sql::Statement st,
-             StorageResult(impl_->db_.Prepare("UPDATE persons SET token_state = 3 WHERE "
-                                              "acquisition_seq = ? AND token_state = 1")));
-  RENKEI_CHECK_OK(st.Bind(1, seq));
-  if (Status r = st.Run(); !r.ok()) return Storage(r.error());
+  RENKEI_TRY(sql::StatementLease st,
+             StorageResult(impl_->db_.Cached("UPDATE persons SET token_state = 3 WHERE "
+                                             "acquisition_seq = ? AND token_state = 1")));
+  RENKEI_CHECK_OK(st->Bind(1, seq));
+  if (Status r = st->Run(); !r.ok()) return Storage(r.error());
   if (impl_->db_.Changes() == 0) {
     return MakeError(Errc::kNotFound,
                      "acquisition_number: " + std::string(acquisition_number) + " is not pending");
@@ -1066,16 +1065,17 @@ Status AddressingServer::MarkTokenFailed(std::string_view acquisition_number,
 }
 
 Result<std::vector<TokenRequest>> AddressingServer::PendingTokenRequests() {
-  RENKEI_TRY(sql::Statement st, StorageResult(impl_->db_.Prepare(
-                                    "SELECT acquisition_seq, integrated_number FROM persons WHERE "
-                                    "token_state = 1 ORDER BY id")));
+  RENKEI_TRY(sql::StatementLease st,
+             StorageResult(
+                 impl_->db_.Cached("SELECT acquisition_seq, integrated_number FROM persons WHERE "
+                                   "token_state = 1 ORDER BY id")));
   std::vector<TokenRequest> out;
   for (;;) {
-    auto row = st.Step();
+    auto row = st->Step();
     if (!row.ok()) return Storage(row.error());
     if (!row.value()) break;
-    out.push_back(TokenRequest{FormatAcquisition(impl_->options_.lgcode, st.ColumnInt(0)),
-                               st.ColumnText(1), impl_->options_.lgcode, impl_->clock_.Now()});
+    out.push_back(TokenRequest{FormatAcquisition(impl_->options_.lgcode, st->ColumnInt(0)),
+                               st->ColumnText(1), impl_->options_.lgcode, impl_->clock_.Now()});
   }
   return out;
 }
@@ -1095,10 +1095,10 @@ Result<AddressingServer::Counts> AddressingServer::Count() {
       {"SELECT count(*) FROM operations", &c.operations},
   };
   for (const auto& [text, slot] : queries) {
-    RENKEI_TRY(sql::Statement st, StorageResult(impl_->db_.Prepare(text)));
-    auto row = st.Step();
+    RENKEI_TRY(sql::StatementLease st, StorageResult(impl_->db_.Cached(text)));
+    auto row = st->Step();
     if (!row.ok()) return Storage(row.error());
-    *slot = st.ColumnInt(0);
+    *slot = st->ColumnInt(0);
   }
   return c;
 }

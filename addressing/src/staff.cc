@@ -138,31 +138,31 @@ Status StaffDirectory::Init() {
 Status StaffDirectory::Record(std::string_view staff_id, std::string_view action,
                               std::string_view integrated_number, std::string_view detail,
                               bool allowed) {
-  RENKEI_TRY(sql::Statement st,
-             db_.Prepare("INSERT INTO operations(at, staff_id, action, integrated_number, detail, "
-                         "allowed) VALUES(?, ?, ?, ?, ?, ?)"));
-  RENKEI_CHECK_OK(st.BindAll(clock_.Now().micros(), staff_id, action, integrated_number, detail,
-                             int64_t{allowed ? 1 : 0}));
-  if (Status s = st.Run(); !s.ok()) return Storage(s.error());
+  RENKEI_TRY(sql::StatementLease st,
+             db_.Cached("INSERT INTO operations(at, staff_id, action, integrated_number, detail, "
+                        "allowed) VALUES(?, ?, ?, ?, ?, ?)"));
+  RENKEI_CHECK_OK(st->BindAll(clock_.Now().micros(), staff_id, action, integrated_number, detail,
+                              int64_t{allowed ? 1 : 0}));
+  if (Status s = st->Run(); !s.ok()) return Storage(s.error());
   return OkStatus();
 }
 
 Result<std::optional<StaffDirectory::Account>> StaffDirectory::FindAccount(
     std::string_view staff_id) {
-  RENKEI_TRY(sql::Statement st,
-             db_.Prepare("SELECT roles, password_hash, password_changed_at, failed_logins, locked "
-                         "FROM staff WHERE staff_id = ?"));
-  RENKEI_CHECK_OK(st.Bind(1, staff_id));
-  auto row = st.Step();
+  RENKEI_TRY(sql::StatementLease st,
+             db_.Cached("SELECT roles, password_hash, password_changed_at, failed_logins, locked "
+                        "FROM staff WHERE staff_id = ?"));
+  RENKEI_CHECK_OK(st->Bind(1, staff_id));
+  auto row = st->Step();
   if (!row.ok()) return Storage(row.error());
   if (!row.value()) return std::optional<Account>();
   Account a;
   a.staff_id = std::string(staff_id);
-  a.roles = static_cast<RoleSet>(st.ColumnInt(0));
-  a.password_hash = st.ColumnText(1);
-  a.password_changed_at = SimTime::FromMicros(st.ColumnInt(2));
-  a.failed_logins = st.ColumnInt(3);
-  a.locked = st.ColumnInt(4) != 0;
+  a.roles = static_cast<RoleSet>(st->ColumnInt(0));
+  a.password_hash = st->ColumnText(1);
+  a.password_changed_at = SimTime::FromMicros(st->ColumnInt(2));
+  a.failed_logins = st->ColumnInt(3);
+  a.locked = st->ColumnInt(4) != 0;
   return std::optional<Account>(std::move(a));
 }
 
@@ -206,12 +206,12 @@ Status StaffDirectory::InsertAccount(std::string_view staff_id, std::string_view
   std::vector<uint8_t> salt(policy_.hash.salt_size);
   for (auto& b : salt) b = static_cast<uint8_t>(rng_.Next());
   RENKEI_TRY(std::string hash, crypto::HashPassword(password, policy_.hash, salt));
-  RENKEI_TRY(sql::Statement st,
-             db_.Prepare("INSERT INTO staff(staff_id, name, roles, password_hash, "
-                         "password_changed_at) VALUES(?, ?, ?, ?, ?)"));
-  RENKEI_CHECK_OK(st.BindAll(staff_id, name, static_cast<int64_t>(roles), std::string_view(hash),
-                             clock_.Now().micros()));
-  if (Status s = st.Run(); !s.ok()) return Storage(s.error());
+  RENKEI_TRY(sql::StatementLease st,
+             db_.Cached("INSERT INTO staff(staff_id, name, roles, password_hash, "
+                        "password_changed_at) VALUES(?, ?, ?, ?, ?)"));
+  RENKEI_CHECK_OK(st->BindAll(staff_id, name, static_cast<int64_t>(roles), std::string_view(hash),
+                              clock_.Now().micros()));
+  if (Status s = st->Run(); !s.ok()) return Storage(s.error());
   return OkStatus();
 }
 
@@ -219,10 +219,10 @@ Status StaffDirectory::Bootstrap(std::string_view staff_id, std::string_view nam
                                  std::string_view password) {
   auto txn = db_.BeginImmediate();
   if (!txn.ok()) return Storage(txn.error());
-  RENKEI_TRY(sql::Statement count, db_.Prepare("SELECT count(*) FROM staff"));
-  auto row = count.Step();
+  RENKEI_TRY(sql::StatementLease count, db_.Cached("SELECT count(*) FROM staff"));
+  auto row = count->Step();
   if (!row.ok()) return Storage(row.error());
-  if (count.ColumnInt(0) != 0) {
+  if (count->ColumnInt(0) != 0) {
     return MakeError(Errc::kPermissionDenied,
                      "bootstrap: the staff directory already has accounts; an administrator "
                      "must create new ones");
@@ -256,9 +256,9 @@ Status StaffDirectory::SetRoles(const Session& admin, std::string_view staff_id,
   }
   auto txn = db_.BeginImmediate();
   if (!txn.ok()) return Storage(txn.error());
-  RENKEI_TRY(sql::Statement st, db_.Prepare("UPDATE staff SET roles = ? WHERE staff_id = ?"));
-  RENKEI_CHECK_OK(st.BindAll(static_cast<int64_t>(roles), staff_id));
-  if (Status s = st.Run(); !s.ok()) return Storage(s.error());
+  RENKEI_TRY(sql::StatementLease st, db_.Cached("UPDATE staff SET roles = ? WHERE staff_id = ?"));
+  RENKEI_CHECK_OK(st->BindAll(static_cast<int64_t>(roles), staff_id));
+  if (Status s = st->Run(); !s.ok()) return Storage(s.error());
   RENKEI_CHECK_OK(Record(admin.staff_id, "set-roles", "",
                          std::string(staff_id) + " roles=" + RoleSetNames(roles), true));
   if (Status s = txn->Commit(); !s.ok()) return Storage(s.error());
@@ -272,9 +272,9 @@ Status StaffDirectory::Lock(const Session& admin, std::string_view staff_id) {
     return MakeError(Errc::kUnknownStaff,
                      "staff id '" + std::string(staff_id) + "' is not registered");
   }
-  RENKEI_TRY(sql::Statement st, db_.Prepare("UPDATE staff SET locked = 1 WHERE staff_id = ?"));
-  RENKEI_CHECK_OK(st.Bind(1, staff_id));
-  if (Status s = st.Run(); !s.ok()) return Storage(s.error());
+  RENKEI_TRY(sql::StatementLease st, db_.Cached("UPDATE staff SET locked = 1 WHERE staff_id = ?"));
+  RENKEI_CHECK_OK(st->Bind(1, staff_id));
+  if (Status s = st->Run(); !s.ok()) return Storage(s.error());
   return Record(admin.staff_id, "lock", "", std::string(staff_id), true);
 }
 
@@ -285,10 +285,10 @@ Status StaffDirectory::Unlock(const Session& admin, std::string_view staff_id) {
     return MakeError(Errc::kUnknownStaff,
                      "staff id '" + std::string(staff_id) + "' is not registered");
   }
-  RENKEI_TRY(sql::Statement st,
-             db_.Prepare("UPDATE staff SET locked = 0, failed_logins = 0 WHERE staff_id = ?"));
-  RENKEI_CHECK_OK(st.Bind(1, staff_id));
-  if (Status s = st.Run(); !s.ok()) return Storage(s.error());
+  RENKEI_TRY(sql::StatementLease st,
+             db_.Cached("UPDATE staff SET locked = 0, failed_logins = 0 WHERE staff_id = ?"));
+  RENKEI_CHECK_OK(st->Bind(1, staff_id));
+  if (Status s = st->Run(); !s.ok()) return Storage(s.error());
   return Record(admin.staff_id, "unlock", "", std::string(staff_id), true);
 }
 
@@ -310,10 +310,10 @@ Result<Session> StaffDirectory::Login(std::string_view staff_id, std::string_vie
   if (!verified.ok()) {
     const int64_t failures = account->failed_logins + 1;
     const bool lock = failures >= policy_.max_failed_logins;
-    RENKEI_TRY(sql::Statement st,
-               db_.Prepare("UPDATE staff SET failed_logins = ?, locked = ? WHERE staff_id = ?"));
-    RENKEI_CHECK_OK(st.BindAll(failures, int64_t{lock ? 1 : 0}, staff_id));
-    if (Status s = st.Run(); !s.ok()) return Storage(s.error());
+    RENKEI_TRY(sql::StatementLease st,
+               db_.Cached("UPDATE staff SET failed_logins = ?, locked = ? WHERE staff_id = ?"));
+    RENKEI_CHECK_OK(st->BindAll(failures, int64_t{lock ? 1 : 0}, staff_id));
+    if (Status s = st->Run(); !s.ok()) return Storage(s.error());
     RENKEI_CHECK_OK(Record(recorded_id, "login", "",
                            "wrong password (" + std::to_string(failures) + " of " +
                                std::to_string(policy_.max_failed_logins) + ")" +
@@ -337,23 +337,23 @@ Result<Session> StaffDirectory::Login(std::string_view staff_id, std::string_vie
   char token[33];
   std::snprintf(token, sizeof token, "%016llx%016llx", static_cast<unsigned long long>(rng_.Next()),
                 static_cast<unsigned long long>(rng_.Next()));
-  RENKEI_TRY(sql::Statement st,
-             db_.Prepare("INSERT INTO staff_sessions(token, staff_id, last_seen) VALUES(?, ?, ?)"));
-  RENKEI_CHECK_OK(st.BindAll(std::string_view(token), staff_id, clock_.Now().micros()));
-  if (Status s = st.Run(); !s.ok()) return Storage(s.error());
-  RENKEI_TRY(sql::Statement reset,
-             db_.Prepare("UPDATE staff SET failed_logins = 0 WHERE staff_id = ?"));
-  RENKEI_CHECK_OK(reset.Bind(1, staff_id));
-  if (Status s = reset.Run(); !s.ok()) return Storage(s.error());
+  RENKEI_TRY(sql::StatementLease st,
+             db_.Cached("INSERT INTO staff_sessions(token, staff_id, last_seen) VALUES(?, ?, ?)"));
+  RENKEI_CHECK_OK(st->BindAll(std::string_view(token), staff_id, clock_.Now().micros()));
+  if (Status s = st->Run(); !s.ok()) return Storage(s.error());
+  RENKEI_TRY(sql::StatementLease reset,
+             db_.Cached("UPDATE staff SET failed_logins = 0 WHERE staff_id = ?"));
+  RENKEI_CHECK_OK(reset->Bind(1, staff_id));
+  if (Status s = reset->Run(); !s.ok()) return Storage(s.error());
   RENKEI_CHECK_OK(Record(recorded_id, "login", "", "", true));
   return Session{token, std::string(staff_id), account->roles};
 }
 
 Status StaffDirectory::Logout(const Session& session) {
-  RENKEI_TRY(sql::Statement st,
-             db_.Prepare("UPDATE staff_sessions SET ended = 1 WHERE token = ? AND ended = 0"));
-  RENKEI_CHECK_OK(st.Bind(1, std::string_view(session.token)));
-  if (Status s = st.Run(); !s.ok()) return Storage(s.error());
+  RENKEI_TRY(sql::StatementLease st,
+             db_.Cached("UPDATE staff_sessions SET ended = 1 WHERE token = ? AND ended = 0"));
+  RENKEI_CHECK_OK(st->Bind(1, std::string_view(session.token)));
+  if (Status s = st->Run(); !s.ok()) return Storage(s.error());
   if (db_.Changes() == 0) {
     return MakeError(Errc::kSessionInvalid, "session: not logged in (unknown or already ended)");
   }
@@ -381,33 +381,33 @@ Status StaffDirectory::ChangePassword(std::string_view staff_id, std::string_vie
   std::vector<uint8_t> salt(policy_.hash.salt_size);
   for (auto& b : salt) b = static_cast<uint8_t>(rng_.Next());
   RENKEI_TRY(std::string hash, crypto::HashPassword(new_password, policy_.hash, salt));
-  RENKEI_TRY(sql::Statement st,
-             db_.Prepare("UPDATE staff SET password_hash = ?, password_changed_at = ?, "
-                         "failed_logins = 0 WHERE staff_id = ?"));
-  RENKEI_CHECK_OK(st.BindAll(std::string_view(hash), clock_.Now().micros(), staff_id));
-  if (Status s = st.Run(); !s.ok()) return Storage(s.error());
+  RENKEI_TRY(sql::StatementLease st,
+             db_.Cached("UPDATE staff SET password_hash = ?, password_changed_at = ?, "
+                        "failed_logins = 0 WHERE staff_id = ?"));
+  RENKEI_CHECK_OK(st->BindAll(std::string_view(hash), clock_.Now().micros(), staff_id));
+  if (Status s = st->Run(); !s.ok()) return Storage(s.error());
   return Record(staff_id, "change-password", "", "", true);
 }
 
 Status StaffDirectory::Authorize(const Session& session, Role role, std::string_view operation) {
-  RENKEI_TRY(sql::Statement st,
-             db_.Prepare("SELECT s.last_seen, s.ended, st.roles, st.locked FROM staff_sessions s "
-                         "JOIN staff st ON st.staff_id = s.staff_id WHERE s.token = ? AND "
-                         "s.staff_id = ?"));
-  RENKEI_CHECK_OK(st.BindAll(std::string_view(session.token), std::string_view(session.staff_id)));
-  auto row = st.Step();
+  RENKEI_TRY(sql::StatementLease st,
+             db_.Cached("SELECT s.last_seen, s.ended, st.roles, st.locked FROM staff_sessions s "
+                        "JOIN staff st ON st.staff_id = s.staff_id WHERE s.token = ? AND "
+                        "s.staff_id = ?"));
+  RENKEI_CHECK_OK(st->BindAll(std::string_view(session.token), std::string_view(session.staff_id)));
+  auto row = st->Step();
   if (!row.ok()) return Storage(row.error());
   const std::string who = ValidStaffId(session.staff_id) ? session.staff_id : "(invalid id)";
   if (!row.value()) {
     RENKEI_CHECK_OK(Record(who, operation, "", "no such session", false));
     return MakeError(Errc::kSessionInvalid, "session: not logged in");
   }
-  const SimTime last_seen = SimTime::FromMicros(st.ColumnInt(0));
-  const bool ended = st.ColumnInt(1) != 0;
+  const SimTime last_seen = SimTime::FromMicros(st->ColumnInt(0));
+  const bool ended = st->ColumnInt(1) != 0;
   // Roles are read from the account, not the session, so a change applies at once.
-  const auto roles = static_cast<RoleSet>(st.ColumnInt(2));
-  const bool locked = st.ColumnInt(3) != 0;
-  st.Reset();
+  const auto roles = static_cast<RoleSet>(st->ColumnInt(2));
+  const bool locked = st->ColumnInt(3) != 0;
+  st->Reset();
   if (ended || locked || clock_.Now() - last_seen > policy_.session_idle_timeout) {
     const char* why = ended ? "session ended" : locked ? "account locked" : "session timed out";
     RENKEI_CHECK_OK(Record(who, operation, "", why, false));
@@ -420,29 +420,32 @@ Status StaffDirectory::Authorize(const Session& session, Role role, std::string_
                                                   std::string(RoleName(role)) + "' needed for " +
                                                   std::string(operation));
   }
-  RENKEI_TRY(sql::Statement touch,
-             db_.Prepare("UPDATE staff_sessions SET last_seen = ? WHERE token = ?"));
-  RENKEI_CHECK_OK(touch.BindAll(clock_.Now().micros(), std::string_view(session.token)));
-  if (Status s = touch.Run(); !s.ok()) return Storage(s.error());
+  // The idle timer counts in minutes, so refreshing it once a minute is exact enough and
+  // spares every read-only call a write and a commit.
+  if (clock_.Now() - last_seen < netsim::Duration::Minutes(1)) return OkStatus();
+  RENKEI_TRY(sql::StatementLease touch,
+             db_.Cached("UPDATE staff_sessions SET last_seen = ? WHERE token = ?"));
+  RENKEI_CHECK_OK(touch->BindAll(clock_.Now().micros(), std::string_view(session.token)));
+  if (Status s = touch->Run(); !s.ok()) return Storage(s.error());
   return OkStatus();
 }
 
 Result<std::vector<OperationRecord>> StaffDirectory::Operations(
     const Session& auditor, std::string_view integrated_number) {
   RENKEI_CHECK_OK(Authorize(auditor, Role::kAuditor, "read-operations"));
-  RENKEI_TRY(sql::Statement st,
-             db_.Prepare("SELECT seq, at, staff_id, action, integrated_number, detail, allowed "
-                         "FROM operations WHERE (?1 = '' OR integrated_number = ?1) "
-                         "ORDER BY seq"));
-  RENKEI_CHECK_OK(st.Bind(1, integrated_number));
+  RENKEI_TRY(sql::StatementLease st,
+             db_.Cached("SELECT seq, at, staff_id, action, integrated_number, detail, allowed "
+                        "FROM operations WHERE (?1 = '' OR integrated_number = ?1) "
+                        "ORDER BY seq"));
+  RENKEI_CHECK_OK(st->Bind(1, integrated_number));
   std::vector<OperationRecord> out;
   for (;;) {
-    auto row = st.Step();
+    auto row = st->Step();
     if (!row.ok()) return Storage(row.error());
     if (!row.value()) break;
-    out.push_back(OperationRecord{st.ColumnInt(0), SimTime::FromMicros(st.ColumnInt(1)),
-                                  st.ColumnText(2), st.ColumnText(3), st.ColumnText(4),
-                                  st.ColumnText(5), st.ColumnInt(6) != 0});
+    out.push_back(OperationRecord{st->ColumnInt(0), SimTime::FromMicros(st->ColumnInt(1)),
+                                  st->ColumnText(2), st->ColumnText(3), st->ColumnText(4),
+                                  st->ColumnText(5), st->ColumnInt(6) != 0});
   }
   return out;
 }
@@ -452,10 +455,10 @@ Result<int64_t> StaffDirectory::ArchiveOperations(const Session& auditor, SimTim
   RENKEI_CHECK_OK(Authorize(auditor, Role::kAuditor, "archive-operations"));
   auto txn = db_.BeginImmediate();
   if (!txn.ok()) return Storage(txn.error());
-  RENKEI_TRY(sql::Statement st,
-             db_.Prepare("SELECT seq, at, staff_id, action, integrated_number, detail, allowed "
-                         "FROM operations WHERE at < ? ORDER BY seq"));
-  RENKEI_CHECK_OK(st.Bind(1, cutoff.micros()));
+  RENKEI_TRY(sql::StatementLease st,
+             db_.Cached("SELECT seq, at, staff_id, action, integrated_number, detail, allowed "
+                        "FROM operations WHERE at < ? ORDER BY seq"));
+  RENKEI_CHECK_OK(st->Bind(1, cutoff.micros()));
   const std::string tmp = csv_path + ".tmp";
   std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
   if (!out) {
@@ -464,13 +467,13 @@ Result<int64_t> StaffDirectory::ArchiveOperations(const Session& auditor, SimTim
   out << "seq,at,staff_id,action,integrated_number,detail,allowed\r\n";
   int64_t n = 0;
   for (;;) {
-    auto row = st.Step();
+    auto row = st->Step();
     if (!row.ok()) return Storage(row.error());
     if (!row.value()) break;
-    out << st.ColumnInt(0) << ',' << netsim::FormatIso(SimTime::FromMicros(st.ColumnInt(1))) << ','
-        << CsvField(st.ColumnText(2)) << ',' << CsvField(st.ColumnText(3)) << ','
-        << CsvField(st.ColumnText(4)) << ',' << CsvField(st.ColumnText(5)) << ',' << st.ColumnInt(6)
-        << "\r\n";
+    out << st->ColumnInt(0) << ',' << netsim::FormatIso(SimTime::FromMicros(st->ColumnInt(1)))
+        << ',' << CsvField(st->ColumnText(2)) << ',' << CsvField(st->ColumnText(3)) << ','
+        << CsvField(st->ColumnText(4)) << ',' << CsvField(st->ColumnText(5)) << ','
+        << st->ColumnInt(6) << "\r\n";
     ++n;
   }
   out.flush();
@@ -482,9 +485,9 @@ Result<int64_t> StaffDirectory::ArchiveOperations(const Session& auditor, SimTim
     return MakeError(Errc::kStorage,
                      "archive: cannot rename '" + tmp + "' to '" + csv_path + "': " + ec.message());
   }
-  RENKEI_TRY(sql::Statement del, db_.Prepare("DELETE FROM operations WHERE at < ?"));
-  RENKEI_CHECK_OK(del.Bind(1, cutoff.micros()));
-  if (Status s = del.Run(); !s.ok()) return Storage(s.error());
+  RENKEI_TRY(sql::StatementLease del, db_.Cached("DELETE FROM operations WHERE at < ?"));
+  RENKEI_CHECK_OK(del->Bind(1, cutoff.micros()));
+  if (Status s = del->Run(); !s.ok()) return Storage(s.error());
   RENKEI_CHECK_OK(Record(auditor.staff_id, "archive-operations", "",
                          std::to_string(n) + " records to " + csv_path, true));
   if (Status s = txn->Commit(); !s.ok()) return Storage(s.error());

@@ -36,24 +36,37 @@ Error MakeSqliteError(int rc, sqlite3* db, std::string_view what) {
 
 Database::Database(sqlite3* db, std::string path) : db_(db), path_(std::move(path)) {}
 
-Database::Database(Database&& o) noexcept : db_(o.db_), path_(std::move(o.path_)) {
+Database::Database(Database&& o) noexcept
+    : db_(o.db_), path_(std::move(o.path_)), cache_(std::move(o.cache_)) {
   o.db_ = nullptr;
 }
 
 Database& Database::operator=(Database&& o) noexcept {
   if (this != &o) {
+    cache_.clear();
     if (db_ != nullptr) sqlite3_close_v2(db_);
     db_ = o.db_;
     path_ = std::move(o.path_);
+    cache_ = std::move(o.cache_);
     o.db_ = nullptr;
   }
   return *this;
 }
 
 Database::~Database() {
+  cache_.clear();
   // close_v2 defers the close until outstanding statements are finalized, so destruction
   // order between a Database and its Statements cannot crash.
   if (db_ != nullptr) sqlite3_close_v2(db_);
+}
+
+Result<StatementLease> Database::Cached(std::string_view sql) {
+  auto it = cache_.find(sql);
+  if (it == cache_.end()) {
+    RENKEI_TRY(Statement st, Prepare(sql));
+    it = cache_.emplace(std::string(sql), std::make_unique<Statement>(std::move(st))).first;
+  }
+  return StatementLease(it->second.get());
 }
 
 Result<Database> Database::Open(const std::string& path, const OpenOptions& options) {

@@ -202,3 +202,51 @@ TEST(SqliteTest, DefaultStringViewBindsAsEmptyTextNotNull) {
 
 }  // namespace
 }  // namespace renkei::netsim::sql
+
+namespace renkei::netsim::sql {
+namespace {
+
+TEST(SqliteTest, CachedStatementIsPreparedOnceAndResetBetweenLeases) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE(db->Exec("CREATE TABLE t(a INTEGER); INSERT INTO t VALUES (1), (2), (3);").ok());
+  const Statement* first = nullptr;
+  {
+    auto lease = db->Cached("SELECT a FROM t ORDER BY a");
+    ASSERT_TRUE(lease.ok());
+    first = &**lease;
+    ASSERT_TRUE((*lease)->Step().value());
+    EXPECT_EQ((*lease)->ColumnInt(0), 1);
+    // Dropped after one row of three.
+  }
+  auto again = db->Cached("SELECT a FROM t ORDER BY a");
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(&**again, first);
+  ASSERT_TRUE((*again)->Step().value());
+  EXPECT_EQ((*again)->ColumnInt(0), 1);
+}
+
+TEST(SqliteTest, CachedStatementBindingsDoNotCarryOver) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  {
+    auto lease = db->Cached("SELECT ?1 IS NULL");
+    ASSERT_TRUE((*lease)->Bind(1, int64_t{5}).ok());
+    ASSERT_TRUE((*lease)->Step().value());
+    EXPECT_EQ((*lease)->ColumnInt(0), 0);
+  }
+  auto lease = db->Cached("SELECT ?1 IS NULL");
+  ASSERT_TRUE((*lease)->Step().value());
+  EXPECT_EQ((*lease)->ColumnInt(0), 1);
+}
+
+TEST(SqliteTest, CachedReportsBadSql) {
+  auto db = Database::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  auto lease = db->Cached("SELEC 1");
+  ASSERT_FALSE(lease.ok());
+  EXPECT_NE(lease.error().message.find("SELEC 1"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace renkei::netsim::sql

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <span>
@@ -42,6 +43,7 @@ struct OpenOptions {
 };
 
 class Statement;
+class StatementLease;
 class Transaction;
 
 class Database {
@@ -52,6 +54,11 @@ class Database {
   Database(Database&&) noexcept;
   Database& operator=(Database&&) noexcept;
   ~Database();
+
+  // A statement prepared once per connection and kept: the same SQL text returns the same
+  // statement with its bindings cleared. The lease resets it when dropped, so a half-read
+  // SELECT never keeps a read snapshot open. Do not hold two leases of the same text.
+  Result<StatementLease> Cached(std::string_view sql);
 
   // Runs one or more statements without parameters (schema, pragmas).
   Status Exec(std::string_view sql);
@@ -78,6 +85,8 @@ class Database {
   Database(sqlite3* db, std::string path);
   sqlite3* db_ = nullptr;
   std::string path_;
+  // Ordered map: never iterated for output, but keeps destruction order reproducible.
+  std::map<std::string, std::unique_ptr<Statement>, std::less<>> cache_;
   friend class Statement;
 };
 
@@ -128,6 +137,22 @@ class Statement {
   sqlite3_stmt* stmt_ = nullptr;
   sqlite3* db_ = nullptr;
   friend class Database;
+};
+
+// Borrowed use of a cached statement (Database::Cached); resets it on destruction.
+class StatementLease {
+ public:
+  explicit StatementLease(Statement* st) : st_(st) {}
+  StatementLease(StatementLease&& o) noexcept : st_(o.st_) { o.st_ = nullptr; }
+  StatementLease& operator=(StatementLease&&) = delete;
+  ~StatementLease() {
+    if (st_ != nullptr) st_->Reset();
+  }
+  Statement* operator->() const { return st_; }
+  Statement& operator*() const { return *st_; }
+
+ private:
+  Statement* st_;
 };
 
 // Rolls back on destruction unless Commit() succeeded.
