@@ -228,6 +228,15 @@ class AddressingServer::Impl {
   Result<std::vector<Result<RegistrationOutcome>>> RegisterAll(
       const Session& s, std::span<PreparedRegistration> batch, bool all_or_nothing);
   Result<std::optional<int64_t>> PersonIdByNumber(std::string_view integrated_number);
+  // PersonIdByNumber, with an unknown number as kNotFound.
+  Result<int64_t> RequirePersonId(std::string_view integrated_number) {
+    RENKEI_TRY(auto id, PersonIdByNumber(integrated_number));
+    if (!id) {
+      return MakeError(Errc::kNotFound, "integrated_number: " + std::string(integrated_number) +
+                                            " is not registered");
+    }
+    return *id;
+  }
   // "<lgcode>-<10 digits>" issued by this body → its sequence number.
   Result<int64_t> ParseAcquisition(std::string_view acquisition_number) const {
     const std::string prefix = options_.lgcode + "-";
@@ -777,11 +786,7 @@ Status AddressingServer::UpdateFourInfo(const Session& s, std::string_view integ
   }
   auto txn = impl_->db_.BeginImmediate();
   if (!txn.ok()) return Storage(txn.error());
-  RENKEI_TRY(auto id, impl_->PersonIdByNumber(integrated_number));
-  if (!id) {
-    return MakeError(Errc::kNotFound,
-                     "integrated_number: " + std::string(integrated_number) + " is not registered");
-  }
+  RENKEI_TRY(int64_t id, impl_->RequirePersonId(integrated_number));
   RENKEI_TRY(sql::StatementLease st,
              StorageResult(impl_->db_.Cached(
                  "UPDATE persons SET name = ?, name_kana = ?, sex = ?, birth_date = ?, "
@@ -790,7 +795,7 @@ Status AddressingServer::UpdateFourInfo(const Session& s, std::string_view integ
       st->BindAll(std::string_view(four_info.name), std::string_view(four_info.name_kana),
                   static_cast<int64_t>(norm.sex), std::string_view(norm.birth_date),
                   std::string_view(four_info.address), std::string_view(norm.name),
-                  std::string_view(norm.name_kana), std::string_view(norm.address), *id));
+                  std::string_view(norm.name_kana), std::string_view(norm.address), id));
   if (Status r = st->Run(); !r.ok()) return Storage(r.error());
   RENKEI_CHECK_OK(impl_->RecordOp(s.staff_id, "update-four-info", integrated_number, ""));
   if (Status r = txn->Commit(); !r.ok()) return Storage(r.error());
@@ -806,14 +811,10 @@ Status AddressingServer::SetStatus(const Session& s, std::string_view integrated
   }
   auto txn = impl_->db_.BeginImmediate();
   if (!txn.ok()) return Storage(txn.error());
-  RENKEI_TRY(auto id, impl_->PersonIdByNumber(integrated_number));
-  if (!id) {
-    return MakeError(Errc::kNotFound,
-                     "integrated_number: " + std::string(integrated_number) + " is not registered");
-  }
+  RENKEI_TRY(int64_t id, impl_->RequirePersonId(integrated_number));
   RENKEI_TRY(sql::StatementLease cur,
              StorageResult(impl_->db_.Cached("SELECT status FROM persons WHERE id = ?")));
-  RENKEI_CHECK_OK(cur->Bind(1, *id));
+  RENKEI_CHECK_OK(cur->Bind(1, id));
   if (auto r = cur->Step(); !r.ok()) return Storage(r.error());
   const auto current = static_cast<ResidentStatus>(cur->ColumnInt(0));
   cur->Reset();
@@ -826,11 +827,11 @@ Status AddressingServer::SetStatus(const Session& s, std::string_view integrated
              StorageResult(
                  impl_->db_.Cached("UPDATE persons SET status = ?, status_date = ? WHERE id = ?")));
   const std::string stored_date = status == ResidentStatus::kResident ? "" : date.value();
-  RENKEI_CHECK_OK(st->BindAll(static_cast<int64_t>(status), std::string_view(stored_date), *id));
+  RENKEI_CHECK_OK(st->BindAll(static_cast<int64_t>(status), std::string_view(stored_date), id));
   if (Status r = st->Run(); !r.ok()) return Storage(r.error());
   RENKEI_TRY(sql::StatementLease hist,
              StorageResult(impl_->db_.Cached("INSERT INTO status_history VALUES(?, ?, ?, ?)")));
-  RENKEI_CHECK_OK(hist->BindAll(*id, static_cast<int64_t>(status), std::string_view(date.value()),
+  RENKEI_CHECK_OK(hist->BindAll(id, static_cast<int64_t>(status), std::string_view(date.value()),
                                 impl_->clock_.Now().micros()));
   if (Status r = hist->Run(); !r.ok()) return Storage(r.error());
   RENKEI_CHECK_OK(impl_->RecordOp(s.staff_id, "set-status", integrated_number,
@@ -853,11 +854,7 @@ Status AddressingServer::AddLink(const Session& s, std::string_view integrated_n
     return MakeError(Errc::kUnknownBusinessSystem,
                      "system_id: '" + link.system_id + "' is not a registered business system");
   }
-  RENKEI_TRY(auto id, impl_->PersonIdByNumber(integrated_number));
-  if (!id) {
-    return MakeError(Errc::kNotFound,
-                     "integrated_number: " + std::string(integrated_number) + " is not registered");
-  }
+  RENKEI_TRY(int64_t id, impl_->RequirePersonId(integrated_number));
   RENKEI_CHECK_OK(impl_->find_link_->BindAll(std::string_view(link.system_id),
                                              std::string_view(link.atena_number)));
   auto row = impl_->find_link_->Step();
@@ -868,7 +865,7 @@ Status AddressingServer::AddLink(const Session& s, std::string_view integrated_n
                                                link.atena_number + " is already linked");
   }
   RENKEI_CHECK_OK(impl_->insert_link_->BindAll(std::string_view(link.system_id),
-                                               std::string_view(link.atena_number), *id));
+                                               std::string_view(link.atena_number), id));
   if (Status r = impl_->insert_link_->Run(); !r.ok()) return Storage(r.error());
   RENKEI_CHECK_OK(impl_->RecordOp(s.staff_id, "link", integrated_number, link.system_id));
   if (Status r = txn->Commit(); !r.ok()) return Storage(r.error());

@@ -166,6 +166,15 @@ Result<std::optional<StaffDirectory::Account>> StaffDirectory::FindAccount(
   return std::optional<Account>(std::move(a));
 }
 
+Result<StaffDirectory::Account> StaffDirectory::RequireAccount(std::string_view staff_id) {
+  RENKEI_TRY(auto account, FindAccount(staff_id));
+  if (!account) {
+    return MakeError(Errc::kUnknownStaff,
+                     "staff id '" + std::string(staff_id) + "' is not registered");
+  }
+  return std::move(*account);
+}
+
 Status StaffDirectory::CheckPasswordPolicy(std::string_view staff_id,
                                            std::string_view password) const {
   if (password.size() < policy_.min_password_length) {
@@ -249,11 +258,7 @@ Status StaffDirectory::CreateStaff(const Session& admin, std::string_view staff_
 Status StaffDirectory::SetRoles(const Session& admin, std::string_view staff_id, RoleSet roles) {
   RENKEI_CHECK_OK(Authorize(admin, Role::kAdministrator, "set-roles"));
   if (roles == 0) return MakeError(Errc::kInvalidInput, "roles: at least one role is required");
-  RENKEI_TRY(auto account, FindAccount(staff_id));
-  if (!account) {
-    return MakeError(Errc::kUnknownStaff,
-                     "staff id '" + std::string(staff_id) + "' is not registered");
-  }
+  if (auto known = RequireAccount(staff_id); !known.ok()) return known.error();
   auto txn = db_.BeginImmediate();
   if (!txn.ok()) return Storage(txn.error());
   RENKEI_TRY(sql::StatementLease st, db_.Cached("UPDATE staff SET roles = ? WHERE staff_id = ?"));
@@ -267,11 +272,7 @@ Status StaffDirectory::SetRoles(const Session& admin, std::string_view staff_id,
 
 Status StaffDirectory::Lock(const Session& admin, std::string_view staff_id) {
   RENKEI_CHECK_OK(Authorize(admin, Role::kAdministrator, "lock"));
-  RENKEI_TRY(auto account, FindAccount(staff_id));
-  if (!account) {
-    return MakeError(Errc::kUnknownStaff,
-                     "staff id '" + std::string(staff_id) + "' is not registered");
-  }
+  if (auto known = RequireAccount(staff_id); !known.ok()) return known.error();
   RENKEI_TRY(sql::StatementLease st, db_.Cached("UPDATE staff SET locked = 1 WHERE staff_id = ?"));
   RENKEI_CHECK_OK(st->Bind(1, staff_id));
   if (Status s = st->Run(); !s.ok()) return Storage(s.error());
@@ -280,11 +281,7 @@ Status StaffDirectory::Lock(const Session& admin, std::string_view staff_id) {
 
 Status StaffDirectory::Unlock(const Session& admin, std::string_view staff_id) {
   RENKEI_CHECK_OK(Authorize(admin, Role::kAdministrator, "unlock"));
-  RENKEI_TRY(auto account, FindAccount(staff_id));
-  if (!account) {
-    return MakeError(Errc::kUnknownStaff,
-                     "staff id '" + std::string(staff_id) + "' is not registered");
-  }
+  if (auto known = RequireAccount(staff_id); !known.ok()) return known.error();
   RENKEI_TRY(sql::StatementLease st,
              db_.Cached("UPDATE staff SET locked = 0, failed_logins = 0 WHERE staff_id = ?"));
   RENKEI_CHECK_OK(st->Bind(1, staff_id));
@@ -362,15 +359,11 @@ Status StaffDirectory::Logout(const Session& session) {
 
 Status StaffDirectory::ChangePassword(std::string_view staff_id, std::string_view old_password,
                                       std::string_view new_password) {
-  RENKEI_TRY(auto account, FindAccount(staff_id));
-  if (!account) {
-    return MakeError(Errc::kUnknownStaff,
-                     "staff id '" + std::string(staff_id) + "' is not registered");
-  }
-  if (account->locked) {
+  RENKEI_TRY(Account account, RequireAccount(staff_id));
+  if (account.locked) {
     return MakeError(Errc::kAccountLocked, "staff id '" + std::string(staff_id) + "' is locked");
   }
-  if (!crypto::VerifyPassword(old_password, account->password_hash).ok()) {
+  if (!crypto::VerifyPassword(old_password, account.password_hash).ok()) {
     RENKEI_CHECK_OK(Record(staff_id, "change-password", "", "wrong old password", false));
     return MakeError(Errc::kWrongPassword, "old password: wrong");
   }

@@ -115,6 +115,8 @@ class StaffDirectory {
  private:
   struct Account;
   Result<std::optional<Account>> FindAccount(std::string_view staff_id);
+  // FindAccount, with a missing account as kUnknownStaff.
+  Result<Account> RequireAccount(std::string_view staff_id);
   Status CheckPasswordPolicy(std::string_view staff_id, std::string_view password) const;
   Status InsertAccount(std::string_view staff_id, std::string_view name, RoleSet roles,
                        std::string_view password);
