@@ -215,7 +215,9 @@ class AddressingServer {
   // The sealed 個人番号, decrypted (mynumber-officer only; recorded). For the 住基ネット path.
   Result<std::string> RevealMyNumber(const Session& s, std::string_view integrated_number);
 
-  // Token acquisition bookkeeping: the core's answer arrives through the intermediate server.
+  // Token acquisition bookkeeping: the core's answer arrives through the body's intermediate
+  // server. These and Count() are the system-to-system link, called by the composition root
+  // on behalf of the intermediate server, not by staff, so they take no Session.
   Status MarkTokenAcquired(std::string_view acquisition_number);
   Status MarkTokenFailed(std::string_view acquisition_number, std::string_view reason);
   Result<std::vector<TokenRequest>> PendingTokenRequests();
