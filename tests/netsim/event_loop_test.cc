@@ -2,8 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <memory>
 #include <string>
+#include <utility>
 #include <vector>
+
+#include "netsim/rng.h"
 
 namespace renkei::netsim {
 namespace {
@@ -108,6 +113,62 @@ TEST(EventLoopTest, CancelledTimersDoNotAccumulate) {
   EXPECT_EQ(loop.pending(), 1u);
   EXPECT_LT(loop.queued_entries(), 2100u);
   EXPECT_EQ(loop.Run(), 1u);
+}
+
+}  // namespace
+}  // namespace renkei::netsim
+
+namespace renkei::netsim {
+namespace {
+
+TEST(EventLoopTest, CancelOfARunEventDoesNotCancelItsSlotsNextOwner) {
+  EventLoop loop;
+  int first = 0, second = 0;
+  const EventId a = loop.ScheduleAfter(Duration::Micros(1), [&] { ++first; });
+  loop.Run();
+  // The freed slot is reused by the next event; the old id must not reach it.
+  const EventId b = loop.ScheduleAfter(Duration::Micros(1), [&] { ++second; });
+  EXPECT_FALSE(loop.Cancel(a));
+  EXPECT_FALSE(a == b);
+  loop.Run();
+  EXPECT_EQ(first, 1);
+  EXPECT_EQ(second, 1);
+}
+
+TEST(EventLoopTest, ManyRandomEventsRunInTimeThenFifoOrder) {
+  EventLoop loop;
+  Rng rng(3, 3);
+  std::vector<std::pair<int64_t, int>> ran;
+  std::vector<std::pair<int64_t, int>> expected;
+  std::vector<EventId> ids;
+  for (int i = 0; i < 5000; ++i) {
+    const int64_t at = rng.UniformRange(0, 200);  // many equal times
+    ids.push_back(loop.ScheduleAt(SimTime::FromMicros(at),
+                                  [&ran, &loop, i] { ran.emplace_back(loop.Now().micros(), i); }));
+    expected.emplace_back(at, i);
+  }
+  // Cancel every third event; the rest must still come out sorted by (time, schedule order).
+  std::vector<std::pair<int64_t, int>> kept;
+  for (int i = 0; i < 5000; ++i) {
+    if (i % 3 == 0) {
+      EXPECT_TRUE(loop.Cancel(ids[static_cast<size_t>(i)]));
+    } else {
+      kept.push_back(expected[static_cast<size_t>(i)]);
+    }
+  }
+  std::stable_sort(kept.begin(), kept.end(),
+                   [](const auto& x, const auto& y) { return x.first < y.first; });
+  loop.Run();
+  EXPECT_EQ(ran, kept);
+}
+
+TEST(EventLoopTest, CancelledCallbacksReleaseTheirCapturesAtOnce) {
+  EventLoop loop;
+  auto token = std::make_shared<int>(7);
+  const EventId id = loop.ScheduleAfter(Duration::Seconds(1), [token] { (void)*token; });
+  EXPECT_EQ(token.use_count(), 2);
+  loop.Cancel(id);
+  EXPECT_EQ(token.use_count(), 1);
 }
 
 }  // namespace

@@ -11,8 +11,6 @@
 
 #include <cstdint>
 #include <functional>
-#include <queue>
-#include <unordered_map>
 #include <vector>
 
 #include "netsim/time.h"
@@ -45,22 +43,45 @@ class EventLoop final : public Clock {
   // Runs until no event is pending or `max_events` have run; returns the number run.
   uint64_t Run(uint64_t max_events = UINT64_MAX);
 
-  size_t pending() const { return callbacks_.size(); }
+  size_t pending() const { return live_; }
   // Heap entries, live and cancelled-but-not-yet-dropped (bounded at about twice pending()).
-  size_t queued_entries() const { return queue_.size(); }
+  size_t queued_entries() const { return heap_.size(); }
   uint64_t events_run() const { return events_run_; }
 
  private:
+  // A heap entry names its callback's slot and the slot's generation when scheduled; a slot
+  // whose generation moved on (its event ran or was cancelled) makes the entry stale.
   struct Entry {
-    SimTime at;
+    int64_t at;
     uint64_t seq;
-    // Min-heap on (time, sequence): earlier first, then first-scheduled first.
-    bool operator>(const Entry& o) const { return at != o.at ? at > o.at : seq > o.seq; }
+    uint32_t slot;
+    uint32_t generation;
   };
-  std::priority_queue<Entry, std::vector<Entry>, std::greater<>> queue_;
-  // Pending callbacks by sequence number; cancelling erases here and the heap entry is skipped
-  // when it surfaces. Never iterated, so its order cannot leak into results.
-  std::unordered_map<uint64_t, Callback> callbacks_;
+  struct Slot {
+    Callback cb;
+    uint32_t generation = 1;
+    bool live = false;
+  };
+  // Earlier first, then first-scheduled first: FIFO at equal times.
+  static bool Before(const Entry& a, const Entry& b) {
+    return a.at != b.at ? a.at < b.at : a.seq < b.seq;
+  }
+  bool IsLive(const Entry& e) const {
+    const Slot& s = slots_[e.slot];
+    return s.live && s.generation == e.generation;
+  }
+  void Push(const Entry& e);
+  void PopTop();
+  void SiftDown(size_t i);
+  void Release(uint32_t slot);
+  void DropStaleEntries();
+
+  // A 4-ary min-heap: half the levels of a binary heap, and a node's children share a cache
+  // line, which matters once a simulation holds hundreds of thousands of pending events.
+  std::vector<Entry> heap_;
+  std::vector<Slot> slots_;
+  std::vector<uint32_t> free_slots_;
+  size_t live_ = 0;
   SimTime now_;
   uint64_t next_seq_ = 1;
   uint64_t events_run_ = 0;
