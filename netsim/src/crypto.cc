@@ -547,6 +547,69 @@ Result<Bytes> Aes256Gcm::Open(ByteView nonce, ByteView sealed, ByteView aad) {
 }
 
 // ---------------------------------------------------------------------------------------------
+// AES-256 single blocks.
+
+struct Aes256Block::Impl {
+  // Destroyed after the contexts, which do not own the explicitly fetched cipher.
+  CipherPtr cipher;
+  CipherCtxPtr enc;
+  CipherCtxPtr dec;
+};
+
+Aes256Block::Aes256Block(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Aes256Block::Aes256Block(Aes256Block&&) noexcept = default;
+Aes256Block& Aes256Block::operator=(Aes256Block&&) noexcept = default;
+Aes256Block::~Aes256Block() = default;
+
+Result<Aes256Block> Aes256Block::Create(ByteView key) {
+  if (key.size() != kKeySize) {
+    return MakeError(Errc::kInvalidArgument,
+                     "AES-256 key must be 32 bytes, got " + std::to_string(key.size()));
+  }
+  auto impl = std::make_unique<Impl>();
+  impl->cipher.reset(EVP_CIPHER_fetch(nullptr, "AES-256-ECB", nullptr));
+  if (!impl->cipher) return CryptoError("EVP_CIPHER_fetch(AES-256-ECB) failed");
+  impl->enc.reset(EVP_CIPHER_CTX_new());
+  impl->dec.reset(EVP_CIPHER_CTX_new());
+  if (!impl->enc || !impl->dec) return CryptoError("EVP_CIPHER_CTX_new failed");
+  // One context per direction so each call is a bare update: with padding off and whole
+  // blocks, ECB keeps no state between updates and never needs a final.
+  if (EVP_CipherInit_ex2(impl->enc.get(), impl->cipher.get(), key.data(), nullptr, 1, nullptr) !=
+          1 ||
+      EVP_CipherInit_ex2(impl->dec.get(), impl->cipher.get(), key.data(), nullptr, 0, nullptr) !=
+          1) {
+    return CryptoError("EVP_CipherInit_ex2(AES-256-ECB key) failed");
+  }
+  if (EVP_CIPHER_CTX_set_padding(impl->enc.get(), 0) != 1 ||
+      EVP_CIPHER_CTX_set_padding(impl->dec.get(), 0) != 1) {
+    return CryptoError("EVP_CIPHER_CTX_set_padding(AES-256-ECB) failed");
+  }
+  return Aes256Block(std::move(impl));
+}
+
+namespace {
+Status OneBlock(EVP_CIPHER_CTX* ctx, const Aes256Block::Block& in, Aes256Block::Block& out,
+                std::string_view what) {
+  int outl = 0;
+  if (EVP_CipherUpdate(ctx, out.data(), &outl, in.data(), static_cast<int>(in.size())) != 1 ||
+      outl != static_cast<int>(out.size())) {
+    return CryptoError(what);
+  }
+  return OkStatus();
+}
+}  // namespace
+
+Status Aes256Block::Encrypt(const Block& in, Block& out) {
+  if (!impl_) Die("Aes256Block used after move");
+  return OneBlock(impl_->enc.get(), in, out, "EVP_CipherUpdate(AES-256 encrypt block) failed");
+}
+
+Status Aes256Block::Decrypt(const Block& in, Block& out) {
+  if (!impl_) Die("Aes256Block used after move");
+  return OneBlock(impl_->dec.get(), in, out, "EVP_CipherUpdate(AES-256 decrypt block) failed");
+}
+
+// ---------------------------------------------------------------------------------------------
 // Keys.
 
 std::string_view KeyTypeName(KeyType type) {

@@ -877,5 +877,49 @@ TEST(CryptoTest, RejectsPasswordHashWithEmptyHash) {
   ExpectErrc(VerifyPassword("pw", Encoded("pbkdf2-sha256", "1000", kSalt, "")), Errc::kParseError);
 }
 
+// --- Aes256Block -----------------------------------------------------------------------------
+
+Aes256Block::Block BlockFromHex(std::string_view hex) {
+  auto bytes = FromHex(hex);
+  EXPECT_TRUE(bytes.ok());
+  Aes256Block::Block b{};
+  EXPECT_EQ(bytes->size(), b.size());
+  for (size_t i = 0; i < b.size() && i < bytes->size(); ++i) b[i] = (*bytes)[i];
+  return b;
+}
+
+TEST(CryptoTest, AesBlockMatchesFips197Vector) {
+  // FIPS-197 appendix C.3 (AES-256).
+  auto key = FromHex("000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f");
+  ASSERT_TRUE(key.ok());
+  auto aes = Aes256Block::Create(*key);
+  ASSERT_TRUE(aes.ok()) << aes.error().message;
+  Aes256Block::Block out{};
+  ASSERT_TRUE(aes->Encrypt(BlockFromHex("00112233445566778899aabbccddeeff"), out).ok());
+  EXPECT_EQ(ToHex(out), "8ea2b7ca516745bfeafc49904b496089");
+}
+
+TEST(CryptoTest, AesBlockDecryptInvertsEncryptInPlace) {
+  auto aes = Aes256Block::Create(Seed(9));
+  ASSERT_TRUE(aes.ok());
+  Aes256Block::Block b{};
+  for (int i = 0; i < 1000; ++i) {
+    b[static_cast<size_t>(i) % b.size()] = static_cast<uint8_t>(i);
+    const Aes256Block::Block original = b;
+    ASSERT_TRUE(aes->Encrypt(b, b).ok());
+    EXPECT_NE(b, original);
+    ASSERT_TRUE(aes->Decrypt(b, b).ok());
+    EXPECT_EQ(b, original);
+  }
+}
+
+TEST(CryptoTest, AesBlockRejectsShortKey) {
+  ExpectErrc(Aes256Block::Create(Bytes(31, 1)), Errc::kInvalidArgument);
+}
+
+TEST(CryptoTest, AesBlockRejectsLongKey) {
+  ExpectErrc(Aes256Block::Create(Bytes(33, 1)), Errc::kInvalidArgument);
+}
+
 }  // namespace
 }  // namespace renkei::netsim::crypto

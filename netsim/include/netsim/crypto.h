@@ -9,13 +9,15 @@
 //  - Signer / Verifier with ECDSA P-256 (SHA-256) and Ed25519: permits and answers are signed
 //    by the core and the intermediate servers; provision-log batches are sealed.
 //  - Aes256Gcm: stored replica payloads and sealed 個人番号 columns.
+//  - Aes256Block: single-block AES, the core's token permutation.
 //  - HmacSha256 and Sha256: lookup digests, hash chains, Merkle roots.
 //  - Password hashing (PBKDF2-HMAC-SHA-256): staff passwords.
 //  - Random bytes from OpenSSL's CSPRNG, only for real key material. Simulation randomness
 //    comes from netsim::Rng; key generation accepts a seed so a simulation stays reproducible.
 //
 // Thread safety: key objects are immutable after creation and may be shared between threads;
-// the context-holding classes (HmacSha256, Aes256Gcm) are not thread-safe: one per thread.
+// the context-holding classes (HmacSha256, Aes256Gcm, Aes256Block) are not thread-safe: one per
+// thread.
 #pragma once
 
 #include <array>
@@ -85,6 +87,32 @@ class Aes256Gcm {
  private:
   struct Impl;
   explicit Aes256Gcm(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// AES-256 on single 16-byte blocks (ECB, no padding): a keyed pseudo-random permutation of
+// 128-bit values, the building block of the core's tokens. Not an encryption mode for data
+// longer than one block. The key schedules are computed once in Create, so a call is one EVP
+// update. Not thread-safe (holds cipher contexts): one per thread.
+class Aes256Block {
+ public:
+  static constexpr size_t kKeySize = 32;
+  static constexpr size_t kBlockSize = 16;
+  using Block = std::array<uint8_t, kBlockSize>;
+
+  // A key that is not kKeySize bytes is kInvalidArgument.
+  static Result<Aes256Block> Create(ByteView key);
+  Aes256Block(Aes256Block&&) noexcept;
+  Aes256Block& operator=(Aes256Block&&) noexcept;
+  ~Aes256Block();
+
+  // `in` and `out` may be the same block.
+  Status Encrypt(const Block& in, Block& out);
+  Status Decrypt(const Block& in, Block& out);
+
+ private:
+  struct Impl;
+  explicit Aes256Block(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

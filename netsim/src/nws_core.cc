@@ -1,0 +1,426 @@
+#include "netsim/nws_core.h"
+
+#include <boost/json.hpp>
+#include <set>
+#include <string_view>
+
+#include "netsim/errors.h"
+#include "netsim/identifiers.h"
+
+namespace renkei::netsim {
+namespace json = boost::json;
+
+namespace {
+
+// Strict reading of a body object: every field required, no field unknown, strings only
+// (arrays of strings where stated). Messages name the document and the field.
+class Fields {
+ public:
+  static Result<Fields> Parse(crypto::ByteView bytes, std::string_view what) {
+    json::error_code ec;
+    json::value v = json::parse(
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), ec);
+    if (ec) return MakeError(Errc::kParseError, std::string(what) + ": not JSON: " + ec.message());
+    if (!v.is_object()) return MakeError(Errc::kParseError, std::string(what) + ": not an object");
+    return Fields(std::move(v).as_object(), what);
+  }
+  Result<std::string> String(std::string_view key) {
+    seen_.insert(std::string(key));
+    const json::value* v = obj_.if_contains(key);
+    if (v == nullptr) return Missing(key);
+    if (!v->is_string()) return WrongType(key, "a string");
+    return std::string(v->as_string());
+  }
+  Result<std::vector<std::string>> Strings(std::string_view key) {
+    seen_.insert(std::string(key));
+    const json::value* v = obj_.if_contains(key);
+    if (v == nullptr) return Missing(key);
+    if (!v->is_array()) return WrongType(key, "an array of strings");
+    std::vector<std::string> out;
+    for (const json::value& item : v->as_array()) {
+      if (!item.is_string()) return WrongType(key, "an array of strings");
+      out.emplace_back(item.as_string());
+    }
+    return out;
+  }
+  const json::value* Raw(std::string_view key) {
+    seen_.insert(std::string(key));
+    return obj_.if_contains(key);
+  }
+  Status NoOthers() const {
+    for (const auto& kv : obj_) {
+      if (!seen_.contains(std::string(kv.key()))) {
+        return MakeError(Errc::kParseError,
+                         what_ + ": unknown field '" + std::string(kv.key()) + "'");
+      }
+    }
+    return OkStatus();
+  }
+
+ private:
+  Fields(json::object obj, std::string_view what) : obj_(std::move(obj)), what_(what) {}
+  Error Missing(std::string_view key) const {
+    return MakeError(Errc::kParseError, what_ + ": missing field '" + std::string(key) + "'");
+  }
+  Error WrongType(std::string_view key, const char* expected) const {
+    return MakeError(Errc::kParseError,
+                     what_ + ": field '" + std::string(key) + "' must be " + expected);
+  }
+  json::object obj_;
+  std::string what_;
+  std::set<std::string> seen_;
+};
+
+crypto::Bytes ToBytes(const json::object& o) {
+  const std::string text = json::serialize(o);
+  return crypto::Bytes(text.begin(), text.end());
+}
+
+json::array ToArray(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& s : items) a.emplace_back(s);
+  return a;
+}
+
+}  // namespace
+
+Result<crypto::Bytes> EncodePermitRequest(const PermitRequestBody& b) {
+  json::object o;
+  o["processing_number"] = b.processing_number;
+  o["requester"] = b.requester;
+  o["provider"] = b.provider;
+  o["jm"] = b.jm;
+  o["jt"] = b.jt;
+  o["tm_items"] = ToArray(b.tm_items);
+  o["requester_token"] = b.requester_token;
+  return ToBytes(o);
+}
+
+Result<PermitRequestBody> DecodePermitRequest(crypto::ByteView bytes) {
+  RENKEI_TRY(Fields f, Fields::Parse(bytes, "permit request"));
+  PermitRequestBody b;
+  RENKEI_TRY(b.processing_number, f.String("processing_number"));
+  RENKEI_TRY(b.requester, f.String("requester"));
+  RENKEI_TRY(b.provider, f.String("provider"));
+  RENKEI_TRY(b.jm, f.String("jm"));
+  RENKEI_TRY(b.jt, f.String("jt"));
+  RENKEI_TRY(b.tm_items, f.Strings("tm_items"));
+  RENKEI_TRY(b.requester_token, f.String("requester_token"));
+  RENKEI_CHECK_OK(f.NoOthers());
+  return b;
+}
+
+Result<crypto::Bytes> EncodePermitGrant(const PermitGrantBody& b) {
+  json::object o;
+  o["permit"] = SerializePermit(b.permit);
+  o["route"] = ToArray(b.route);
+  o["provider_endpoint"] = b.provider_endpoint;
+  return ToBytes(o);
+}
+
+Result<PermitGrantBody> DecodePermitGrant(crypto::ByteView bytes) {
+  RENKEI_TRY(Fields f, Fields::Parse(bytes, "permit grant"));
+  PermitGrantBody b;
+  RENKEI_TRY(std::string permit_text, f.String("permit"));
+  RENKEI_TRY(b.permit, ParsePermit(permit_text));
+  RENKEI_TRY(b.route, f.Strings("route"));
+  RENKEI_TRY(b.provider_endpoint, f.String("provider_endpoint"));
+  RENKEI_CHECK_OK(f.NoOthers());
+  return b;
+}
+
+Result<crypto::Bytes> EncodePermitDenial(const PermitDenialBody& b) {
+  json::object o;
+  o["processing_number"] = b.processing_number;
+  o["status"] = b.status;
+  o["reason"] = b.reason;
+  return ToBytes(o);
+}
+
+Result<PermitDenialBody> DecodePermitDenial(crypto::ByteView bytes) {
+  RENKEI_TRY(Fields f, Fields::Parse(bytes, "permit denial"));
+  PermitDenialBody b;
+  RENKEI_TRY(b.processing_number, f.String("processing_number"));
+  RENKEI_TRY(b.status, f.String("status"));
+  RENKEI_TRY(b.reason, f.String("reason"));
+  RENKEI_CHECK_OK(f.NoOthers());
+  return b;
+}
+
+Result<crypto::Bytes> EncodeTokenRequest(const TokenRequestBody& b) {
+  json::object o;
+  o["acquisition_number"] = b.acquisition_number;
+  o["institution_code"] = b.institution_code;
+  o["juminhyo_code"] = b.juminhyo_code;
+  return ToBytes(o);
+}
+
+Result<TokenRequestBody> DecodeTokenRequest(crypto::ByteView bytes) {
+  RENKEI_TRY(Fields f, Fields::Parse(bytes, "token request"));
+  TokenRequestBody b;
+  RENKEI_TRY(b.acquisition_number, f.String("acquisition_number"));
+  RENKEI_TRY(b.institution_code, f.String("institution_code"));
+  RENKEI_TRY(b.juminhyo_code, f.String("juminhyo_code"));
+  RENKEI_CHECK_OK(f.NoOthers());
+  return b;
+}
+
+Result<crypto::Bytes> EncodeTokenDelivery(const TokenDeliveryBody& b) {
+  json::object o;
+  o["acquisition_number"] = b.acquisition_number;
+  o["outcome"] = b.outcome;
+  o["token"] = b.token;
+  o["reason"] = b.reason;
+  return ToBytes(o);
+}
+
+Result<TokenDeliveryBody> DecodeTokenDelivery(crypto::ByteView bytes) {
+  RENKEI_TRY(Fields f, Fields::Parse(bytes, "token delivery"));
+  TokenDeliveryBody b;
+  RENKEI_TRY(b.acquisition_number, f.String("acquisition_number"));
+  RENKEI_TRY(b.outcome, f.String("outcome"));
+  RENKEI_TRY(b.token, f.String("token"));
+  RENKEI_TRY(b.reason, f.String("reason"));
+  RENKEI_CHECK_OK(f.NoOthers());
+  return b;
+}
+
+NwsCore::NwsCore(EventLoop& loop, SimNetwork& network, const InstitutionRegistry& registry,
+                 const PermitList& list, TokenService& tokens, const PermitSigner& signer,
+                 CoreRecords& records, NwsCoreConfig config)
+    : loop_(loop),
+      network_(network),
+      registry_(registry),
+      list_(list),
+      tokens_(tokens),
+      signer_(signer),
+      records_(records),
+      config_(std::move(config)) {}
+
+Status NwsCore::Attach() {
+  return network_.AddNode(config_.node, [this](const Delivery& d) { OnDelivery(d); });
+}
+
+void NwsCore::Record(CoreRecord record) {
+  record.time = loop_.Now();
+  if (Status s = records_.Append(record); !s.ok() && !records_failure_) {
+    records_failure_ = s.error();
+  }
+}
+
+void NwsCore::Reply(const Envelope& request, MessageType type, const char* result_code,
+                    crypto::Bytes body) {
+  Envelope e;
+  e.message_id = "NWS-" + std::to_string(next_message_++);
+  e.type = type;
+  e.mode = request.mode;
+  e.source = config_.node;
+  e.destination = request.source;
+  e.reception_number = request.reception_number;
+  e.result_code = result_code;
+  e.body = std::move(body);
+  auto bytes = Encode(e);
+  if (!bytes.ok() || !network_.Send(config_.node, request.source, std::move(bytes).value()).ok()) {
+    ++stats_.reply_failures;
+  }
+}
+
+void NwsCore::OnDelivery(const Delivery& d) {
+  auto envelope = Decode(d.bytes);
+  if (!envelope.ok()) {
+    ++stats_.malformed;
+    // The sender is known from the link even when the bytes are garbage.
+    Envelope stub;
+    stub.source = d.from;
+    if (ValidateInstitutionCode(d.from).ok()) {
+      PermitDenialBody body{"", "malformed", envelope.error().message};
+      Reply(stub, MessageType::kError, kResultMalformed, EncodePermitDenial(body).value());
+    }
+    return;
+  }
+  Envelope request = std::move(envelope).value();
+  switch (request.type) {
+    case MessageType::kPermitRequest:
+      // The list check and signing take time at the core.
+      loop_.ScheduleAfter(config_.permit_check_delay,
+                          [this, request = std::move(request)] { HandlePermitRequest(request); });
+      return;
+    case MessageType::kTokenRequest:
+      loop_.ScheduleAfter(config_.token_turnaround,
+                          [this, request = std::move(request)] { HandleTokenRequest(request); });
+      return;
+    default: {
+      ++stats_.unsupported;
+      PermitDenialBody body{"", "unsupported",
+                            "the NWS core does not serve " +
+                                std::string(MessageTypeName(request.type)) + " messages"};
+      Reply(request, MessageType::kError, kResultUnsupported, EncodePermitDenial(body).value());
+    }
+  }
+}
+
+void NwsCore::HandlePermitRequest(const Envelope& request) {
+  ++stats_.permit_requests;
+  auto body = DecodePermitRequest(request.body);
+  if (!body.ok()) {
+    ++stats_.malformed;
+    ++stats_.denials;
+    Record(CoreRecord{0,
+                      {},
+                      CoreRecordKind::kPermitDenial,
+                      "",
+                      request.source,
+                      "",
+                      "",
+                      "",
+                      {},
+                      "malformed",
+                      body.error().message});
+    Reply(request, MessageType::kPermitDenial, kResultMalformed,
+          EncodePermitDenial({"", "malformed", body.error().message}).value());
+    return;
+  }
+  const PermitRequestBody& b = body.value();
+  Record(CoreRecord{0,
+                    {},
+                    CoreRecordKind::kPermitRequest,
+                    b.processing_number,
+                    b.requester,
+                    b.provider,
+                    b.jm,
+                    b.jt,
+                    b.tm_items,
+                    "",
+                    ""});
+  auto deny = [&](std::string status, std::string reason) {
+    ++stats_.denials;
+    Record(CoreRecord{0,
+                      {},
+                      CoreRecordKind::kPermitDenial,
+                      b.processing_number,
+                      b.requester,
+                      b.provider,
+                      b.jm,
+                      b.jt,
+                      b.tm_items,
+                      status,
+                      reason});
+    Reply(request, MessageType::kPermitDenial, kResultDenied,
+          EncodePermitDenial({b.processing_number, std::move(status), std::move(reason)}).value());
+  };
+  // The envelope's sender must be the requester it names: a body cannot ask in another's
+  // name.
+  if (b.requester != request.source) {
+    deny("misaddressed", "requester " + b.requester + " is not the sender " + request.source);
+    return;
+  }
+  const PermitDecision decision = list_.Check(
+      PermitRequest{b.requester, b.jm, b.jt, b.provider, b.tm_items}, registry_, loop_.Now());
+  if (!decision.permitted()) {
+    deny(std::string(PermitStatusName(decision.status)), decision.Reason());
+    return;
+  }
+  auto token = Token::Parse(b.requester_token);
+  if (!token.ok()) {
+    deny("bad_token", "requester_token: " + token.error().message);
+    return;
+  }
+  auto converted = tokens_.Convert(token.value(), b.requester, b.provider);
+  if (!converted.ok()) {
+    deny("bad_token", "requester_token: " + converted.error().message);
+    return;
+  }
+  ProvisionPermit permit;
+  permit.permit_id = "PMT-" + std::to_string(next_permit_++);
+  permit.processing_number = b.processing_number;
+  permit.requester = b.requester;
+  permit.provider = b.provider;
+  permit.jm = b.jm;
+  permit.jt = b.jt;
+  permit.tm_items = b.tm_items;
+  permit.provider_token = converted->ToText();
+  permit.issued_at = loop_.Now();
+  permit.expires_at = loop_.Now() + config_.permit_lifetime;
+  if (Status s = signer_.Sign(permit); !s.ok()) {
+    deny("error", "permit: " + s.error().message);
+    return;
+  }
+  ++stats_.grants;
+  Record(CoreRecord{0,
+                    {},
+                    CoreRecordKind::kPermitGrant,
+                    b.processing_number,
+                    b.requester,
+                    b.provider,
+                    b.jm,
+                    b.jt,
+                    b.tm_items,
+                    "issued",
+                    permit.permit_id});
+  const Institution* provider = registry_.Find(b.provider);
+  PermitGrantBody grant{permit,
+                        {b.requester, config_.interface_node, b.provider},
+                        provider != nullptr ? provider->endpoint : ""};
+  auto encoded = EncodePermitGrant(grant);
+  if (!encoded.ok()) {
+    ++stats_.reply_failures;
+    return;
+  }
+  Reply(request, MessageType::kPermitGrant, kResultOk, std::move(encoded).value());
+}
+
+void NwsCore::HandleTokenRequest(const Envelope& request) {
+  ++stats_.token_requests;
+  auto body = DecodeTokenRequest(request.body);
+  if (!body.ok()) {
+    ++stats_.malformed;
+    ++stats_.token_failures;
+    Reply(request, MessageType::kTokenDelivery, kResultMalformed,
+          EncodeTokenDelivery({"", "malformed-request", "", body.error().message}).value());
+    return;
+  }
+  const TokenRequestBody& b = body.value();
+  Record(CoreRecord{0,
+                    {},
+                    CoreRecordKind::kTokenRequest,
+                    b.acquisition_number,
+                    b.institution_code,
+                    "",
+                    "",
+                    "",
+                    {},
+                    "",
+                    ""});
+  auto grant =
+      tokens_.Acquire(TokenAcquisition{b.acquisition_number, b.institution_code, b.juminhyo_code});
+  TokenDeliveryBody delivery{b.acquisition_number, "", "", ""};
+  if (!grant.ok()) {
+    delivery.outcome = "error";
+    delivery.reason = grant.error().message;
+  } else {
+    delivery.outcome = std::string(TokenOutcomeName(grant->outcome));
+    delivery.reason = grant->reason;
+    if (grant->outcome == TokenOutcome::kIssued) delivery.token = grant->token.ToText();
+  }
+  const bool issued = grant.ok() && grant->outcome == TokenOutcome::kIssued;
+  issued ? ++stats_.tokens_issued : ++stats_.token_failures;
+  Record(CoreRecord{0,
+                    {},
+                    issued ? CoreRecordKind::kTokenGrant : CoreRecordKind::kTokenDenial,
+                    b.acquisition_number,
+                    b.institution_code,
+                    "",
+                    "",
+                    "",
+                    {},
+                    delivery.outcome,
+                    delivery.reason});
+  // The token goes to the body's intermediate server, which may not be the sender (the
+  // request came over the 住基ネット path).
+  Envelope to_body = request;
+  to_body.source = b.institution_code;
+  Reply(to_body, MessageType::kTokenDelivery, issued ? kResultOk : kResultDenied,
+        EncodeTokenDelivery(delivery).value());
+}
+
+}  // namespace renkei::netsim
