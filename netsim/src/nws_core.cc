@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 #include <set>
+#include <sstream>
 #include <string_view>
 
 #include "netsim/errors.h"
@@ -185,6 +186,32 @@ Result<TokenDeliveryBody> DecodeTokenDelivery(crypto::ByteView bytes) {
   return b;
 }
 
+Result<crypto::Bytes> EncodeListDistribution(const ListDistributionBody& b) {
+  json::object o;
+  o["version"] = b.version;
+  o["csv"] = b.csv;
+  return ToBytes(o);
+}
+
+Result<ListDistributionBody> DecodeListDistribution(crypto::ByteView bytes) {
+  RENKEI_TRY(Fields f, Fields::Parse(bytes, "list distribution"));
+  ListDistributionBody b;
+  RENKEI_TRY(b.version, f.String("version"));
+  RENKEI_TRY(b.csv, f.String("csv"));
+  RENKEI_CHECK_OK(f.NoOthers());
+  return b;
+}
+
+Result<PermitList> ReceiveList(const ListDistributionBody& body) {
+  std::istringstream in(body.csv);
+  RENKEI_TRY(PermitList list, PermitList::FromCsv(in, "distributed list " + body.version));
+  if (list.version() != body.version) {
+    return MakeError(Errc::kParseError, "list distribution: version " + body.version +
+                                            " announced, the list says " + list.version());
+  }
+  return list;
+}
+
 NwsCore::NwsCore(EventLoop& loop, SimNetwork& network, const InstitutionRegistry& registry,
                  const PermitList& list, TokenService& tokens, const PermitSigner& signer,
                  CoreRecords& records, NwsCoreConfig config)
@@ -199,6 +226,26 @@ NwsCore::NwsCore(EventLoop& loop, SimNetwork& network, const InstitutionRegistry
 
 Status NwsCore::Attach() {
   return network_.AddNode(config_.node, [this](const Delivery& d) { OnDelivery(d); });
+}
+
+void NwsCore::DistributeList(const std::vector<std::string>& bodies) {
+  std::ostringstream csv;
+  list_.WriteCsv(csv);
+  const crypto::Bytes body = EncodeListDistribution({list_.version(), csv.str()}).value();
+  for (const std::string& to : bodies) {
+    Envelope e;
+    e.message_id = "NWS-" + std::to_string(next_message_++);
+    e.type = MessageType::kListDistribution;
+    e.mode = ExecutionMode::kBatch;
+    e.source = config_.node;
+    e.destination = to;
+    e.result_code = kResultOk;
+    e.body = body;
+    auto bytes = Encode(e);
+    if (!bytes.ok() || !network_.Send(config_.node, to, std::move(bytes).value()).ok()) {
+      ++stats_.reply_failures;
+    }
+  }
 }
 
 void NwsCore::Record(CoreRecord record) {

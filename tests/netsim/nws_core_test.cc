@@ -4,6 +4,7 @@
 
 #include <map>
 #include <memory>
+#include <sstream>
 #include <string>
 #include <vector>
 
@@ -252,6 +253,35 @@ TEST(NwsCoreTest, ReportsAnUnknownPersonToTheBody) {
   EXPECT_EQ(delivery.outcome, std::string(TokenOutcomeName(TokenOutcome::kUnknownPerson)));
   EXPECT_TRUE(delivery.token.empty());
   EXPECT_EQ(w.core.stats().token_failures, 1u);
+}
+
+TEST(NwsCoreTest, DistributesThePermitListWithItsVersion) {
+  World w(1);
+  w.core.DistributeList({w.bodies[0], w.bodies[1]});
+  w.loop.Run();
+  ASSERT_EQ(w.received["ListDistribution"], 2u);
+  const auto body = DecodeListDistribution(w.last[w.bodies[1]].body);
+  ASSERT_TRUE(body.ok()) << body.error().message;
+  EXPECT_EQ(body->version, w.list.version());
+  auto copy = ReceiveList(body.value());
+  ASSERT_TRUE(copy.ok()) << copy.error().message;
+  EXPECT_TRUE(copy.value() == w.list);
+  // A provider accepts the copy while it is in force, and for the staleness window after.
+  EXPECT_TRUE(AcceptableCopy(copy.value(), w.loop.Now(), Duration::Days(7)));
+  EXPECT_FALSE(
+      AcceptableCopy(copy.value(), w.list.valid_to() + Duration::Days(8), Duration::Days(7)));
+}
+
+TEST(NwsCoreBodyTest, RefusesADistributionWhoseVersionDisagrees) {
+  std::ostringstream csv;
+  PermitList::LoadCsv(std::string(RENKEI_SOURCE_DIR) + "/netsim/data/permit_list.csv")
+      .value()
+      .WriteCsv(csv);
+  auto list = ReceiveList({"1999.01", csv.str()});
+  ASSERT_FALSE(list.ok());
+  EXPECT_NE(list.error().message.find("1999.01"), std::string::npos);
+  auto garbage = ReceiveList({"1999.01", "not,a,list\n"});
+  ASSERT_FALSE(garbage.ok());
 }
 
 TEST(NwsCoreBodyTest, RejectsUnknownMissingAndMistypedFields) {

@@ -81,6 +81,17 @@ struct TokenDeliveryBody {
 Result<crypto::Bytes> EncodeTokenDelivery(const TokenDeliveryBody& body);
 Result<TokenDeliveryBody> DecodeTokenDelivery(crypto::ByteView bytes);
 
+// Body of kListDistribution: the permit list as its CSV file, with its version repeated so a
+// receiver can tell versions apart before parsing.
+struct ListDistributionBody {
+  std::string version;
+  std::string csv;
+};
+Result<crypto::Bytes> EncodeListDistribution(const ListDistributionBody& body);
+Result<ListDistributionBody> DecodeListDistribution(crypto::ByteView bytes);
+// Parses a received distribution into a list; the version inside the CSV must match.
+Result<PermitList> ReceiveList(const ListDistributionBody& body);
+
 // Result codes carried in envelope headers [renkei].
 inline constexpr const char* kResultOk = "00";
 inline constexpr const char* kResultDenied = "10";
@@ -117,6 +128,9 @@ class NwsCore {
 
   // Adds the core's node to the network with this core as its handler.
   Status Attach();
+  // Sends the current permit list (照会許可用照合リスト配信) to each body; bodies without a
+  // link from the core are skipped and counted in reply_failures.
+  void DistributeList(const std::vector<std::string>& bodies);
   const NwsCoreStats& stats() const { return stats_; }
   const NwsCoreConfig& config() const { return config_; }
   // The first storage failure of the core records, if any (the simulation should stop).
