@@ -17,6 +17,7 @@ constexpr Command kCommands[] = {
     {"gen", "generate synthetic test data (residents CSV)", &RunGen},
     {"demo", "register generated residents in an addressing server and show what happened",
      &RunDemo},
+    {"verify-logs", "check a provision log's hash chain and seals", &RunVerifyLogs},
 };
 
 void PrintUsage(std::ostream& os) {
@@ -24,7 +25,9 @@ void PrintUsage(std::ostream& os) {
      << " - a simulator of Japan's My Number information-linkage network\n\n"
         "usage: renkei <command> [options]\n\ncommands:\n";
   for (const Command& c : kCommands) {
-    os << "  " << c.name << std::string(8 - c.name.size(), ' ') << c.summary << "\n";
+    // A name as long as the gutter or longer still gets one space (8 - size would wrap).
+    const size_t pad = c.name.size() < 8 ? 8 - c.name.size() : 1;
+    os << "  " << c.name << std::string(pad, ' ') << c.summary << "\n";
   }
   os << "\nRun `renkei <command> --help` for a command's options.\n";
 }

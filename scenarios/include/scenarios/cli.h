@@ -24,5 +24,6 @@ int RunCli(const std::vector<std::string>& args, std::ostream& out, std::ostream
 int RunCheck(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunGen(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunDemo(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int RunVerifyLogs(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace renkei::scenarios
