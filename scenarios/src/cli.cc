@@ -1,5 +1,6 @@
 #include "scenarios/cli.h"
 
+#include <algorithm>
 #include <string_view>
 
 namespace renkei::scenarios {
@@ -24,10 +25,11 @@ void PrintUsage(std::ostream& os) {
   os << "renkei " << RENKEI_VERSION
      << " - a simulator of Japan's My Number information-linkage network\n\n"
         "usage: renkei <command> [options]\n\ncommands:\n";
+  // Summaries line up after the longest command name.
+  size_t width = 0;
+  for (const Command& c : kCommands) width = std::max(width, c.name.size());
   for (const Command& c : kCommands) {
-    // A name as long as the gutter or longer still gets one space (8 - size would wrap).
-    const size_t pad = c.name.size() < 8 ? 8 - c.name.size() : 1;
-    os << "  " << c.name << std::string(pad, ' ') << c.summary << "\n";
+    os << "  " << c.name << std::string(width + 2 - c.name.size(), ' ') << c.summary << "\n";
   }
   os << "\nRun `renkei <command> --help` for a command's options.\n";
 }
