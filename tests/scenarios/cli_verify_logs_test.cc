@@ -85,7 +85,7 @@ TEST_F(CliVerifyLogsTest, HelpExitsZero) {
 TEST_F(CliVerifyLogsTest, TopLevelHelpListsTheCommand) {
   CliRun r = RunRenkei({"--help"});
   EXPECT_EQ(r.code, kExitOk);
-  EXPECT_TRUE(Contains(r.out, "verify-logs check a provision log's hash chain and seals"));
+  EXPECT_TRUE(Contains(r.out, "verify-logs  check a provision log's hash chain and seals"));
 }
 
 TEST_F(CliVerifyLogsTest, IntactLogExitsZeroWithSummary) {
