@@ -5,6 +5,7 @@
 #include <utility>
 
 #include "middleware/errors.h"
+#include "netsim/canonical.h"
 
 namespace renkei::middleware {
 namespace {
@@ -24,50 +25,14 @@ constexpr std::array<std::string_view, 12> kEventNames = {
     "staff-refused", "expired",
 };
 
-void PutU8(bool v, crypto::Bytes& out) { out.push_back(v ? 1 : 0); }
-void PutU32(uint32_t v, crypto::Bytes& out) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
-}
-void PutI64(int64_t v, crypto::Bytes& out) {
-  const auto u = static_cast<uint64_t>(v);
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(u >> shift));
-}
-void PutStr(std::string_view s, crypto::Bytes& out) {
-  PutU32(static_cast<uint32_t>(s.size()), out);
-  out.insert(out.end(), s.begin(), s.end());
-}
+void PutU8(bool v, crypto::Bytes& out) { netsim::canonical::PutU8(v ? 1 : 0, out); }
 void PutDigest(const crypto::Digest& d, crypto::Bytes& out) {
   out.insert(out.end(), d.begin(), d.end());
 }
-
-// The same rule as netsim's core records (core_records.cc keeps its copy private): a maximal
-// run of exactly twelve digits, ASCII or full-width (UTF-8 EF BC 90-99), is a 個人番号's shape
-// and is refused whether or not its check digit is valid.
-bool HoldsTwelveDigitRun(std::string_view s) {
-  int run = 0;
-  size_t i = 0;
-  while (i <= s.size()) {
-    if (i == s.size()) return run == 12;
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t width = 0;
-    if (c >= '0' && c <= '9') {
-      width = 1;
-    } else if (c == 0xEF && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xBC &&
-               static_cast<unsigned char>(s[i + 2]) >= 0x90 &&
-               static_cast<unsigned char>(s[i + 2]) <= 0x99) {
-      width = 3;
-    }
-    if (width == 0) {
-      if (run == 12) return true;
-      run = 0;
-      ++i;
-    } else {
-      ++run;
-      i += width;
-    }
-  }
-  return false;
-}
+using netsim::canonical::HoldsTwelveDigitRun;
+using netsim::canonical::PutI64;
+using netsim::canonical::PutStr;
+using netsim::canonical::PutU32;
 
 Status ValidateRecord(const ProvisionLogRecord& r) {
   const std::pair<std::string_view, const std::string*> fields[] = {

@@ -4,6 +4,7 @@
 #include <boost/json.hpp>
 #include <utility>
 
+#include "netsim/canonical.h"
 #include "netsim/errors.h"
 
 namespace renkei::netsim {
@@ -18,46 +19,10 @@ constexpr std::array<std::string_view, 6> kKindNames = {
     "permit-request", "permit-grant", "permit-denial",
 };
 
-void PutU32(uint32_t v, crypto::Bytes& out) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
-}
-void PutI64(int64_t v, crypto::Bytes& out) {
-  const auto u = static_cast<uint64_t>(v);
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(u >> shift));
-}
-void PutStr(std::string_view s, crypto::Bytes& out) {
-  PutU32(static_cast<uint32_t>(s.size()), out);
-  out.insert(out.end(), s.begin(), s.end());
-}
-
-// True when `s` holds a maximal run of exactly twelve digits, ASCII or full-width (U+FF10 to
-// U+FF19, UTF-8 EF BC 90-99): the shape of a 個人番号. Any such run is refused, valid check
-// digit or not, because a mistyped 個人番号 is still personal data.
-bool HoldsTwelveDigitRun(std::string_view s) {
-  int run = 0;
-  size_t i = 0;
-  while (i <= s.size()) {
-    if (i == s.size()) return run == 12;
-    const auto c = static_cast<unsigned char>(s[i]);
-    size_t width = 0;
-    if (c >= '0' && c <= '9') {
-      width = 1;
-    } else if (c == 0xEF && i + 2 < s.size() && static_cast<unsigned char>(s[i + 1]) == 0xBC &&
-               static_cast<unsigned char>(s[i + 2]) >= 0x90 &&
-               static_cast<unsigned char>(s[i + 2]) <= 0x99) {
-      width = 3;
-    }
-    if (width == 0) {
-      if (run == 12) return true;
-      run = 0;
-      ++i;
-    } else {
-      ++run;
-      i += width;
-    }
-  }
-  return false;
-}
+using canonical::HoldsTwelveDigitRun;
+using canonical::PutI64;
+using canonical::PutStr;
+using canonical::PutU32;
 
 Status RefuseMyNumberShapes(const CoreRecord& r) {
   const std::pair<std::string_view, const std::string*> fields[] = {

@@ -4,6 +4,7 @@
 #include <set>
 #include <utility>
 
+#include "netsim/canonical.h"
 #include "netsim/errors.h"
 #include "netsim/identifiers.h"
 #include "netsim/token_service.h"
@@ -21,17 +22,9 @@ constexpr size_t kMaxSignatureBytes = 512;
 // A permit with 64 items is about 4 KiB of text; anything far larger is not a permit.
 constexpr size_t kMaxTextLength = 64 * 1024;
 
-void PutU32(uint32_t v, crypto::Bytes& out) {
-  for (int shift = 24; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(v >> shift));
-}
-void PutI64(int64_t v, crypto::Bytes& out) {
-  const auto u = static_cast<uint64_t>(v);
-  for (int shift = 56; shift >= 0; shift -= 8) out.push_back(static_cast<uint8_t>(u >> shift));
-}
-void PutStr(std::string_view s, crypto::Bytes& out) {
-  PutU32(static_cast<uint32_t>(s.size()), out);
-  out.insert(out.end(), s.begin(), s.end());
-}
+using canonical::PutI64;
+using canonical::PutStr;
+using canonical::PutU32;
 
 Status FieldError(std::string_view field, std::string_view why) {
   return MakeError(Errc::kInvalidArgument,
