@@ -242,7 +242,7 @@ void NwsCore::DistributeList(const std::vector<std::string>& bodies) {
     e.result_code = kResultOk;
     e.body = body;
     auto bytes = Encode(e);
-    if (!bytes.ok() || !network_.Send(config_.node, to, std::move(bytes).value()).ok()) {
+    if (!bytes.ok() || !network_.Send(config_.node, NextHop(to), std::move(bytes).value()).ok()) {
       ++stats_.reply_failures;
     }
   }
@@ -267,7 +267,8 @@ void NwsCore::Reply(const Envelope& request, MessageType type, const char* resul
   e.result_code = result_code;
   e.body = std::move(body);
   auto bytes = Encode(e);
-  if (!bytes.ok() || !network_.Send(config_.node, request.source, std::move(bytes).value()).ok()) {
+  if (!bytes.ok() ||
+      !network_.Send(config_.node, NextHop(e.destination), std::move(bytes).value()).ok()) {
     ++stats_.reply_failures;
   }
 }

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "netsim/identifiers.h"
+#include "netsim/nws_interface.h"
 
 namespace renkei::netsim {
 namespace {
@@ -16,7 +17,13 @@ namespace {
 // The shipped data files, a core with seeded keys and in-memory records, and municipalities
 // that send permit requests over simulated links.
 struct World {
-  explicit World(uint64_t seed, LinkProfile profile = {})
+  static NwsCoreConfig CoreConfig(bool via_interface) {
+    NwsCoreConfig c;
+    if (via_interface) c.send_via = c.interface_node;
+    return c;
+  }
+
+  explicit World(uint64_t seed, LinkProfile profile = {}, bool via_interface = false)
       : registry(InstitutionRegistry::LoadCsv(std::string(RENKEI_SOURCE_DIR) +
                                               "/netsim/data/institutions.csv")
                      .value()),
@@ -32,15 +39,21 @@ struct World {
                 .value()),
         signer(1, key),
         records(CoreRecords::Open(":memory:").value()),
-        core(loop, network, registry, list, tokens, signer, records) {
+        core(loop, network, registry, list, tokens, signer, records, CoreConfig(via_interface)),
+        relay(network, core.config().interface_node),
+        via_interface_(via_interface) {
     EXPECT_TRUE(core.Attach().ok());
+    if (via_interface_) {
+      EXPECT_TRUE(relay.Attach().ok());
+      EXPECT_TRUE(network.Connect(relay.node(), core.config().node).ok());
+    }
     for (const Institution& inst : registry) {
       if (inst.kind != InstitutionKind::kMunicipality || bodies.size() == 10) continue;
       bodies.push_back(inst.code);
       const std::string code = inst.code;
       EXPECT_TRUE(
           network.AddNode(code, [this, code](const Delivery& d) { Received(code, d); }).ok());
-      EXPECT_TRUE(network.Connect(code, core.config().node).ok());
+      EXPECT_TRUE(network.Connect(code, FirstHop()).ok());
     }
   }
 
@@ -62,6 +75,9 @@ struct World {
     }
   }
 
+  // Where a body sends: the interface system, or the core itself in a flat topology.
+  std::string FirstHop() const { return via_interface_ ? relay.node() : core.config().node; }
+
   std::string TokenOf(const std::string& juminhyo, const std::string& body) {
     return tokens.Derive(tokens.IdCodeFor(juminhyo).value(), body).value().ToText();
   }
@@ -76,7 +92,7 @@ struct World {
     e.reception_number = id;
     e.result_code = "00";
     e.body = EncodePermitRequest(body).value();
-    return network.Send(from, core.config().node, Encode(e).value());
+    return network.Send(from, FirstHop(), Encode(e).value());
   }
 
   InstitutionRegistry registry;
@@ -88,6 +104,8 @@ struct World {
   PermitSigner signer;
   CoreRecords records;
   NwsCore core;
+  NwsInterface relay;
+  bool via_interface_;
   std::vector<std::string> bodies;
   std::map<std::string, uint64_t> received;
   std::map<std::string, uint64_t> denial_status;
@@ -270,6 +288,55 @@ TEST(NwsCoreTest, DistributesThePermitListWithItsVersion) {
   EXPECT_TRUE(AcceptableCopy(copy.value(), w.loop.Now(), Duration::Days(7)));
   EXPECT_FALSE(
       AcceptableCopy(copy.value(), w.list.valid_to() + Duration::Days(8), Duration::Days(7)));
+}
+
+TEST(NwsInterfaceTest, RelaysPermitTrafficBothWays) {
+  World w(1, {}, /*via_interface=*/true);
+  const std::string a = w.bodies[0], b = w.bodies[1];
+  ASSERT_TRUE(
+      w.SendPermitRequest(a, Request(w, a, b, kTransferInJt, kVaccinationTm, "I-1"), "M1").ok());
+  w.loop.Run();
+  ASSERT_EQ(w.received["PermitGrant"], 1u);
+  EXPECT_EQ(w.relay.stats().relayed, 2u);  // request in, grant out
+  EXPECT_EQ(w.network.Counters(a, w.relay.node())->delivered, 1u);
+  EXPECT_EQ(w.network.Counters(w.relay.node(), w.core.config().node)->delivered, 1u);
+  EXPECT_EQ(w.network.Counters(w.core.config().node, w.relay.node())->delivered, 1u);
+  EXPECT_EQ(w.network.Counters(w.relay.node(), a)->delivered, 1u);
+}
+
+TEST(NwsInterfaceTest, RelaysTheQueryLegUnchangedBetweenBodies) {
+  World w(1, {}, /*via_interface=*/true);
+  const std::string a = w.bodies[0], b = w.bodies[1];
+  Envelope q;
+  q.message_id = "Q1";
+  q.type = MessageType::kQuery;
+  q.source = a;
+  q.destination = b;
+  q.result_code = "00";
+  const std::string body = R"({"opaque":"to the interface system"})";
+  q.body.assign(body.begin(), body.end());
+  const crypto::Bytes bytes = Encode(q).value();
+  ASSERT_TRUE(w.network.Send(a, w.relay.node(), bytes).ok());
+  w.loop.Run();
+  ASSERT_EQ(w.received["Query"], 1u);
+  EXPECT_EQ(Encode(w.last[b]).value(), bytes);
+}
+
+TEST(NwsInterfaceTest, DropsWhatItCannotRouteOrRead) {
+  World w(1, {}, /*via_interface=*/true);
+  const std::string a = w.bodies[0];
+  Envelope q;
+  q.message_id = "Q1";
+  q.type = MessageType::kQuery;
+  q.source = a;
+  q.destination = NationalInstitutionCode(29, 4242);  // no such link
+  q.result_code = "00";
+  ASSERT_TRUE(w.network.Send(a, w.relay.node(), Encode(q).value()).ok());
+  ASSERT_TRUE(w.network.Send(a, w.relay.node(), crypto::Bytes{'x'}).ok());
+  w.loop.Run();
+  EXPECT_EQ(w.relay.stats().no_route, 1u);
+  EXPECT_EQ(w.relay.stats().undecodable, 1u);
+  EXPECT_EQ(w.relay.stats().relayed, 0u);
 }
 
 TEST(NwsCoreBodyTest, RefusesADistributionWhoseVersionDisagrees) {

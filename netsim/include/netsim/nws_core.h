@@ -102,7 +102,10 @@ struct NwsCoreConfig {
   // The core's name on the network; also the source of its envelopes (a class-29 機関コード,
   // "other national bodies", serial 1000).
   std::string node = NationalInstitutionCode(29, 1000);
-  std::string interface_node = "nws-interface";       // named in routes
+  std::string interface_node = "nws-interface";  // named in routes
+  // When set, the core sends everything to this node (the interface system), which relays by
+  // the envelope's destination; when empty, straight to the destination (a flat topology).
+  std::string send_via;
   Duration permit_check_delay = Duration::Millis(3);  // list check and signing
   Duration token_turnaround = Duration::Seconds(2);   // 符号取得 is asynchronous
   Duration permit_lifetime = Duration::Minutes(10);
@@ -143,6 +146,9 @@ class NwsCore {
   void Reply(const Envelope& request, MessageType type, const char* result_code,
              crypto::Bytes body);
   void Record(CoreRecord record);
+  const std::string& NextHop(const std::string& destination) const {
+    return config_.send_via.empty() ? destination : config_.send_via;
+  }
 
   EventLoop& loop_;
   SimNetwork& network_;
