@@ -29,33 +29,26 @@ void PutU8(bool v, crypto::Bytes& out) { netsim::canonical::PutU8(v ? 1 : 0, out
 void PutDigest(const crypto::Digest& d, crypto::Bytes& out) {
   out.insert(out.end(), d.begin(), d.end());
 }
-using netsim::canonical::HoldsTwelveDigitRun;
 using netsim::canonical::PutI64;
 using netsim::canonical::PutStr;
 using netsim::canonical::PutU32;
 
 Status ValidateRecord(const ProvisionLogRecord& r) {
-  const std::pair<std::string_view, const std::string*> fields[] = {
-      {"processing_number", &r.processing_number},
-      {"requester", &r.requester},
-      {"provider", &r.provider},
-      {"jm", &r.jm},
-      {"jt", &r.jt},
-      {"outcome", &r.outcome},
-      {"staff_id", &r.staff_id},
-      {"integrated_number", &r.integrated_number},
-  };
-  for (const auto& [name, value] : fields) {
-    if (HoldsTwelveDigitRun(*value)) {
-      return MakeError(Errc::kInvalidInput, "provision record field " + std::string(name) +
-                                                " holds a 12-digit run (a 個人番号's shape)");
-    }
+  const std::string_view field =
+      netsim::canonical::FirstTwelveDigitField({{"processing_number", r.processing_number},
+                                                {"requester", r.requester},
+                                                {"provider", r.provider},
+                                                {"jm", r.jm},
+                                                {"jt", r.jt},
+                                                {"outcome", r.outcome},
+                                                {"staff_id", r.staff_id},
+                                                {"integrated_number", r.integrated_number}},
+                                               r.tm_items);
+  if (!field.empty()) {
+    return MakeError(Errc::kInvalidInput, "provision record field " + std::string(field) +
+                                              " holds a 12-digit run (a 個人番号's shape)");
   }
   for (const auto& tm : r.tm_items) {
-    if (HoldsTwelveDigitRun(tm)) {
-      return MakeError(Errc::kInvalidInput,
-                       "provision record field tm holds a 12-digit run (a 個人番号's shape)");
-    }
     // Stored comma-joined: an empty item or one with a comma would not read back the same.
     if (tm.empty() || tm.find(',') != std::string::npos) {
       return MakeError(Errc::kInvalidInput, "provision record field tm has an empty item or a ','");

@@ -28,4 +28,15 @@ bool HoldsTwelveDigitRun(std::string_view s) {
   return false;
 }
 
+std::string_view FirstTwelveDigitField(std::initializer_list<NamedField> fields,
+                                       const std::vector<std::string>& tm_items) {
+  for (const NamedField& f : fields) {
+    if (HoldsTwelveDigitRun(f.value)) return f.name;
+  }
+  for (const std::string& tm : tm_items) {
+    if (HoldsTwelveDigitRun(tm)) return "tm";
+  }
+  return {};
+}
+
 }  // namespace renkei::netsim::canonical

@@ -19,34 +19,23 @@ constexpr std::array<std::string_view, 6> kKindNames = {
     "permit-request", "permit-grant", "permit-denial",
 };
 
-using canonical::HoldsTwelveDigitRun;
 using canonical::PutI64;
 using canonical::PutStr;
 using canonical::PutU32;
 
 Status RefuseMyNumberShapes(const CoreRecord& r) {
-  const std::pair<std::string_view, const std::string*> fields[] = {
-      {"processing_number", &r.processing_number},
-      {"requester", &r.requester},
-      {"provider", &r.provider},
-      {"jm", &r.jm},
-      {"jt", &r.jt},
-      {"outcome", &r.outcome},
-      {"reason", &r.reason},
-  };
-  for (const auto& [name, value] : fields) {
-    if (HoldsTwelveDigitRun(*value)) {
-      return MakeError(Errc::kInvalidArgument, "core record field " + std::string(name) +
-                                                   " holds a 12-digit run (a 個人番号's shape)");
-    }
-  }
-  for (const auto& tm : r.tm_items) {
-    if (HoldsTwelveDigitRun(tm)) {
-      return MakeError(Errc::kInvalidArgument,
-                       "core record field tm holds a 12-digit run (a 個人番号's shape)");
-    }
-  }
-  return OkStatus();
+  const std::string_view field =
+      canonical::FirstTwelveDigitField({{"processing_number", r.processing_number},
+                                        {"requester", r.requester},
+                                        {"provider", r.provider},
+                                        {"jm", r.jm},
+                                        {"jt", r.jt},
+                                        {"outcome", r.outcome},
+                                        {"reason", r.reason}},
+                                       r.tm_items);
+  if (field.empty()) return OkStatus();
+  return MakeError(Errc::kInvalidArgument, "core record field " + std::string(field) +
+                                               " holds a 12-digit run (a 個人番号's shape)");
 }
 
 std::string TmToJson(const std::vector<std::string>& items) {

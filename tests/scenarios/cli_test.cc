@@ -12,29 +12,16 @@
 #include <string>
 #include <vector>
 
+#include "cli_test_support.h"
+
 namespace renkei::scenarios {
 namespace {
 
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-CliRun RunRenkei(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  CliRun r;
-  r.code = RunCli(args, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
-
-bool Contains(const std::string& s, std::string_view part) {
-  return s.find(part) != std::string::npos;
-}
+using testing::CliRun;
+using testing::Contains;
+using testing::RunRenkei;
 
 size_t CountLines(const std::string& s) {
   return static_cast<size_t>(std::count(s.begin(), s.end(), '\n'));

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "cli_test_support.h"
 #include "middleware/provision_log.h"
 #include "netsim/sqlite.h"
 #include "scenarios/cli.h"
@@ -18,24 +19,9 @@ namespace {
 namespace crypto = netsim::crypto;
 namespace fs = std::filesystem;
 
-struct CliRun {
-  int code = -1;
-  std::string out;
-  std::string err;
-};
-
-CliRun RunRenkei(const std::vector<std::string>& args) {
-  std::ostringstream out, err;
-  CliRun r;
-  r.code = RunCli(args, out, err);
-  r.out = out.str();
-  r.err = err.str();
-  return r;
-}
-
-bool Contains(const std::string& s, std::string_view part) {
-  return s.find(part) != std::string::npos;
-}
+using testing::CliRun;
+using testing::Contains;
+using testing::RunRenkei;
 
 class CliVerifyLogsTest : public ::testing::Test {
  protected:

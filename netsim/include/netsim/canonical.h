@@ -7,7 +7,10 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
+#include <string>
 #include <string_view>
+#include <vector>
 
 #include "netsim/crypto.h"
 
@@ -30,5 +33,14 @@ inline void PutStr(std::string_view s, crypto::Bytes& out) {
 // U+FF19, UTF-8 EF BC 90-99): the shape of a 個人番号. Records refuse any such run, valid check
 // digit or not, because a mistyped 個人番号 is still personal data.
 bool HoldsTwelveDigitRun(std::string_view s);
+
+// The name of the first field, or "tm" for any of `tm_items`, that holds such a run; empty when
+// none does. Records name the field in their own error, never the value.
+struct NamedField {
+  std::string_view name;
+  std::string_view value;
+};
+std::string_view FirstTwelveDigitField(std::initializer_list<NamedField> fields,
+                                       const std::vector<std::string>& tm_items);
 
 }  // namespace renkei::netsim::canonical
