@@ -171,7 +171,8 @@ class AddressingServer::Impl {
         index_mac_(std::move(index_mac)),
         seal_(std::move(seal)),
         permutation_(numbering_key),
-        staff_(db_, clock, options_.staff_policy, netsim::Rng(options_.seed, 0x57A4F)) {}
+        staff_(db_, clock, options_.staff_policy, netsim::Rng(options_.seed, 0x57A4F),
+               AddressingRoles(), RoleBit(Role::kAdministrator), RoleBit(Role::kAuditor)) {}
 
   Status Init();
 
@@ -591,7 +592,7 @@ Result<std::unique_ptr<AddressingServer>> AddressingServer::Open(const std::stri
 }
 
 Status AddressingServer::RegisterBusinessSystem(const Session& s, const BusinessSystem& system) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kAdministrator, "register-system"));
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, RoleBit(Role::kAdministrator), "register-system"));
   if (!ValidSystemId(system.id)) {
     return MakeError(
         Errc::kInvalidInput,
@@ -614,7 +615,7 @@ Status AddressingServer::RegisterBusinessSystem(const Session& s, const Business
 }
 
 Result<std::vector<BusinessSystem>> AddressingServer::BusinessSystems(const Session& s) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kViewer, "list-systems"));
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, RoleBit(Role::kViewer), "list-systems"));
   RENKEI_TRY(sql::StatementLease st,
              StorageResult(impl_->db_.Cached("SELECT id, name FROM business_systems ORDER BY id")));
   std::vector<BusinessSystem> out;
@@ -706,7 +707,7 @@ Result<std::vector<Result<RegistrationOutcome>>> AddressingServer::Impl::Registe
 
 Result<std::vector<RegistrationOutcome>> AddressingServer::RegisterBatch(
     const Session& s, std::span<const Registration> batch) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kRegistrar, "register"));
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, RoleBit(Role::kRegistrar), "register"));
   RegistrationPreparer& preparer = impl_->Preparer();
   std::vector<PreparedRegistration> prepared;
   prepared.reserve(batch.size());
@@ -727,7 +728,7 @@ Result<std::vector<RegistrationOutcome>> AddressingServer::RegisterBatch(
 
 Result<std::vector<Result<RegistrationOutcome>>> AddressingServer::RegisterEach(
     const Session& s, std::span<const Registration> batch) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kRegistrar, "register"));
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, RoleBit(Role::kRegistrar), "register"));
   RegistrationPreparer& preparer = impl_->Preparer();
   // Items that fail preparation keep their place in the answer.
   std::vector<PreparedRegistration> prepared;
@@ -756,12 +757,12 @@ Result<std::vector<Result<RegistrationOutcome>>> AddressingServer::RegisterEach(
 
 Result<std::vector<Result<RegistrationOutcome>>> AddressingServer::RegisterPrepared(
     const Session& s, std::span<PreparedRegistration> batch) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kRegistrar, "register"));
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, RoleBit(Role::kRegistrar), "register"));
   return impl_->RegisterAll(s, batch, /*all_or_nothing=*/false);
 }
 
 Status AddressingServer::SuspendSearchIndexes(const Session& s) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kRegistrar, "bulk-load"));
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, RoleBit(Role::kRegistrar), "bulk-load"));
   if (Status r = impl_->db_.Exec(kDropSearchIndexes); !r.ok()) return Storage(r.error());
   return OkStatus();
 }
@@ -773,7 +774,7 @@ Status AddressingServer::RestoreSearchIndexes() {
 
 Status AddressingServer::UpdateFourInfo(const Session& s, std::string_view integrated_number,
                                         const FourInfo& four_info) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kRegistrar, "update-four-info"));
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, RoleBit(Role::kRegistrar), "update-four-info"));
   RENKEI_TRY(NormalizedFourInfo norm, [&]() -> Result<NormalizedFourInfo> {
     auto n = NormalizeFourInfo(four_info);
     if (!n.ok()) return MakeError(Errc::kInvalidInput, n.error().message);
@@ -804,7 +805,7 @@ Status AddressingServer::UpdateFourInfo(const Session& s, std::string_view integ
 
 Status AddressingServer::SetStatus(const Session& s, std::string_view integrated_number,
                                    ResidentStatus status, std::string_view effective_date) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kRegistrar, "set-status"));
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, RoleBit(Role::kRegistrar), "set-status"));
   auto date = NormalizeBirthDate(effective_date);  // the same date forms as birth dates
   if (!date.ok()) {
     return MakeError(Errc::kInvalidInput, "effective_date: " + date.error().message);
@@ -842,7 +843,7 @@ Status AddressingServer::SetStatus(const Session& s, std::string_view integrated
 
 Status AddressingServer::AddLink(const Session& s, std::string_view integrated_number,
                                  const Link& link) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kRegistrar, "add-link"));
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, RoleBit(Role::kRegistrar), "add-link"));
   if (!AllDigits(link.atena_number) || link.atena_number.size() > 15) {
     return MakeError(Errc::kInvalidInput,
                      "atena_number: 1-15 ASCII digits required, got '" + link.atena_number + "'");
@@ -874,7 +875,7 @@ Status AddressingServer::AddLink(const Session& s, std::string_view integrated_n
 
 Result<PersonRecord> AddressingServer::LookupByIntegratedNumber(
     const Session& s, std::string_view integrated_number) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kViewer, "lookup"));
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, RoleBit(Role::kViewer), "lookup"));
   if (Status v = netsim::ValidateIntegratedNumber(integrated_number); !v.ok()) {
     return MakeError(Errc::kInvalidInput, "integrated_number: " + v.error().message);
   }
@@ -891,7 +892,7 @@ Result<PersonRecord> AddressingServer::LookupByIntegratedNumber(
 
 Result<PersonRecord> AddressingServer::LookupByAtena(const Session& s, std::string_view system_id,
                                                      std::string_view atena_number) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kViewer, "lookup"));
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, RoleBit(Role::kViewer), "lookup"));
   RENKEI_CHECK_OK(impl_->find_link_->BindAll(system_id, atena_number));
   auto row = impl_->find_link_->Step();
   if (!row.ok()) return Storage(row.error());
@@ -910,7 +911,7 @@ Result<PersonRecord> AddressingServer::LookupByAtena(const Session& s, std::stri
 
 Result<PersonRecord> AddressingServer::LookupByMyNumber(const Session& s,
                                                         std::string_view my_number) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kViewer, "lookup"));
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, RoleBit(Role::kViewer), "lookup"));
   if (Status v = netsim::ValidateMyNumber(my_number); !v.ok()) {
     return MakeError(Errc::kInvalidInput, "my_number: " + v.error().message);
   }
@@ -933,7 +934,7 @@ Result<PersonRecord> AddressingServer::LookupByMyNumber(const Session& s,
 Result<std::string> AddressingServer::IntegratedNumberForAtena(const Session& s,
                                                                std::string_view system_id,
                                                                std::string_view atena_number) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kViewer, "resolve-atena"));
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, RoleBit(Role::kViewer), "resolve-atena"));
   RENKEI_TRY(sql::StatementLease st,
              StorageResult(impl_->db_.Cached(
                  "SELECT p.integrated_number FROM links l JOIN persons p ON p.id = l.person_id "
@@ -953,7 +954,7 @@ Result<std::string> AddressingServer::IntegratedNumberForAtena(const Session& s,
 
 Result<std::vector<SearchCandidate>> AddressingServer::Search(const Session& s,
                                                               const FourInfo& query) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kViewer, "search"));
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, RoleBit(Role::kViewer), "search"));
   auto norm = NormalizeFourInfo(query);
   if (!norm.ok()) return MakeError(Errc::kInvalidInput, norm.error().message);
   const NormalizedFourInfo& q = norm.value();
@@ -1006,7 +1007,7 @@ Result<std::vector<SearchCandidate>> AddressingServer::Search(const Session& s,
 
 Result<std::string> AddressingServer::RevealMyNumber(const Session& s,
                                                      std::string_view integrated_number) {
-  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, Role::kMyNumberOfficer, "reveal-mynumber"));
+  RENKEI_CHECK_OK(impl_->staff_.Authorize(s, RoleBit(Role::kMyNumberOfficer), "reveal-mynumber"));
   RENKEI_TRY(auto found, impl_->PersonIdByNumber(integrated_number));
   RENKEI_TRY(
       sql::StatementLease st,

@@ -20,20 +20,6 @@ class Category final : public std::error_category {
         return "宛名番号 already linked";
       case Errc::kNotFound:
         return "not found";
-      case Errc::kUnknownStaff:
-        return "unknown staff member";
-      case Errc::kAccountLocked:
-        return "account locked";
-      case Errc::kPasswordExpired:
-        return "password expired";
-      case Errc::kWrongPassword:
-        return "wrong password";
-      case Errc::kWeakPassword:
-        return "password breaks the policy";
-      case Errc::kPermissionDenied:
-        return "permission denied";
-      case Errc::kSessionInvalid:
-        return "invalid session";
       case Errc::kBadCsv:
         return "malformed CSV";
       case Errc::kStorage:

@@ -52,8 +52,6 @@ const RecordStatusInfo& InfoOf(RecordStatus status) {
   std::abort();
 }
 
-Error Invalid(std::string message) { return MakeError(Errc::kInvalidInput, std::move(message)); }
-
 // ---- Batch query fields ----
 
 // The fields in file order. The names are the ones docs/batch_files.md uses and the ones

@@ -19,10 +19,10 @@ constexpr std::string_view kRecordMagic = "renkei.provision-record.v1";
 constexpr std::string_view kSealMagic = "renkei.provision-seal.v1";
 
 constexpr std::array<std::string_view, 2> kSideNames = {"requester", "provider"};
-constexpr std::array<std::string_view, 12> kEventNames = {
-    "query-sent",    "permit-denied", "query-failed", "answer-received", "query-received",
+constexpr std::array<std::string_view, 13> kEventNames = {
+    "query-sent",    "permit-denied", "query-failed", "answer-received", "answer-rejected",
     "answered",      "refused",       "suppressed",   "staff-approved",  "staff-approved-partial",
-    "staff-refused", "expired",
+    "staff-refused", "escalated",     "expired",
 };
 
 void PutU8(bool v, crypto::Bytes& out) { netsim::canonical::PutU8(v ? 1 : 0, out); }

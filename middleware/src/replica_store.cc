@@ -51,21 +51,6 @@ CREATE TABLE IF NOT EXISTS replicas(
 CREATE INDEX IF NOT EXISTS replicas_by_person ON replicas(integrated_number, tm);
 )sql";
 
-Error Storage(const Error& e) { return MakeError(Errc::kStorage, e.message); }
-Error Invalid(std::string message) { return MakeError(Errc::kInvalidInput, std::move(message)); }
-
-template <typename T>
-Result<T> StorageResult(Result<T> r) {
-  if (r.ok()) return r;
-  return Storage(r.error());
-}
-
-template <typename T>
-Result<T> CryptoResult(Result<T> r, std::string_view what) {
-  if (r.ok()) return r;
-  return MakeError(Errc::kCrypto, std::string(what) + ": " + r.error().message);
-}
-
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
 
 bool ValidRecordId(std::string_view id) {
@@ -75,20 +60,6 @@ bool ValidRecordId(std::string_view id) {
       return false;
   }
   return true;
-}
-
-// "YYYY-MM-DD" naming a real day. Such strings sort in date order, so SQL compares them as text.
-bool ValidDate(std::string_view d) {
-  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
-  for (size_t i : {0, 1, 2, 3, 5, 6, 8, 9}) {
-    if (!IsDigit(d[i])) return false;
-  }
-  auto num = [&](size_t at, size_t n) {
-    int v = 0;
-    for (size_t i = at; i < at + n; ++i) v = v * 10 + (d[i] - '0');
-    return v;
-  };
-  return netsim::IsValidDate(num(0, 4), num(5, 2), num(8, 2));
 }
 
 // Well-formed UTF-8 (no overlongs, no surrogates, at most U+10FFFF).
@@ -147,12 +118,12 @@ Status ValidateRecord(const ReplicaRecord& r, std::string_view body_lgcode) {
   if (r.data_version < 0) {
     return Invalid("data_version: must be >= 0, got " + std::to_string(r.data_version));
   }
-  if (!ValidDate(r.publish_from)) {
+  if (!netsim::IsIsoDate(r.publish_from)) {
     return Invalid("publish_from: a real date as YYYY-MM-DD required, got '" + r.publish_from +
                    "'");
   }
   if (!r.publish_to.empty()) {
-    if (!ValidDate(r.publish_to)) {
+    if (!netsim::IsIsoDate(r.publish_to)) {
       return Invalid("publish_to: a real date as YYYY-MM-DD (or empty) required, got '" +
                      r.publish_to + "'");
     }
@@ -313,6 +284,10 @@ class ReplicaStore::Impl {
  public:
   Impl(sql::Database db, ReplicaStoreOptions options)
       : db_(std::move(db)), options_(std::move(options)) {}
+
+  // Decodes and opens the rows a lookup statement yields (columns as in Lookup).
+  Result<std::vector<ReplicaRecord>> ReadRows(sql::Statement& st,
+                                              std::string_view integrated_number);
 
   // Creates or checks the schema and body, and unwraps every data key.
   Status Init() {
@@ -478,40 +453,64 @@ Result<std::vector<ReplicaRecord>> ReplicaStore::Lookup(std::string_view integra
   if (Status s = netsim::ValidateCode(tm, netsim::CodeKind::kDataItem); !s.ok()) {
     return Invalid("tm: " + s.error().message);
   }
-  if (!ValidDate(date)) {
+  if (!netsim::IsIsoDate(date)) {
     return Invalid("date: a real date as YYYY-MM-DD required, got '" + std::string(date) + "'");
   }
   RENKEI_TRY(auto st,
              StorageResult(impl_->db_.Cached(
                  "SELECT record_id, dataset_item_code, record_key, data_version, publish_from, "
-                 "publish_to, ward_code, key_id, nonce, payload FROM replicas "
+                 "publish_to, ward_code, key_id, nonce, payload, tm FROM replicas "
                  "WHERE integrated_number = ?1 AND tm = ?2 AND publish_from <= ?3 "
                  "AND (publish_to = '' OR publish_to >= ?3) "
                  "ORDER BY data_version DESC, record_id")));
   if (Status s = st->BindAll(integrated_number, tm, date); !s.ok()) return Storage(s.error());
+  return impl_->ReadRows(*st, integrated_number);
+}
+
+Result<std::vector<ReplicaRecord>> ReplicaStore::LookupPerson(std::string_view integrated_number,
+                                                              std::string_view date) {
+  if (Status s = netsim::ValidateIntegratedNumber(integrated_number); !s.ok()) {
+    return Invalid("integrated_number: " + s.error().message);
+  }
+  if (!netsim::IsIsoDate(date)) {
+    return Invalid("date: a real date as YYYY-MM-DD required, got '" + std::string(date) + "'");
+  }
+  RENKEI_TRY(auto st,
+             StorageResult(impl_->db_.Cached(
+                 "SELECT record_id, dataset_item_code, record_key, data_version, publish_from, "
+                 "publish_to, ward_code, key_id, nonce, payload, tm FROM replicas "
+                 "WHERE integrated_number = ?1 AND publish_from <= ?2 "
+                 "AND (publish_to = '' OR publish_to >= ?2) "
+                 "ORDER BY tm, data_version DESC, record_id")));
+  if (Status s = st->BindAll(integrated_number, date); !s.ok()) return Storage(s.error());
+  return impl_->ReadRows(*st, integrated_number);
+}
+
+Result<std::vector<ReplicaRecord>> ReplicaStore::Impl::ReadRows(
+    sql::Statement& st, std::string_view integrated_number) {
   std::vector<ReplicaRecord> out;
   for (;;) {
-    RENKEI_TRY(bool row, StorageResult(st->Step()));
+    RENKEI_TRY(bool row, StorageResult(st.Step()));
     if (!row) break;
     ReplicaRecord r;
-    r.record_id = st->ColumnText(0);
+    r.record_id = st.ColumnText(0);
     r.integrated_number = std::string(integrated_number);
-    r.tm = std::string(tm);
-    r.dataset_item_code = st->ColumnText(1);
-    r.record_key = st->ColumnText(2);
-    r.data_version = st->ColumnInt(3);
-    r.publish_from = st->ColumnText(4);
-    r.publish_to = st->ColumnText(5);
-    r.ward_code = st->ColumnText(6);
-    const auto key_id = static_cast<uint32_t>(st->ColumnInt(7));
-    auto cipher = impl_->ciphers_.find(key_id);
-    if (cipher == impl_->ciphers_.end()) {
+    r.tm = st.ColumnText(10);
+    r.dataset_item_code = st.ColumnText(1);
+    r.record_key = st.ColumnText(2);
+    r.data_version = st.ColumnInt(3);
+    r.publish_from = st.ColumnText(4);
+    r.publish_to = st.ColumnText(5);
+    r.ward_code = st.ColumnText(6);
+    const auto key_id = static_cast<uint32_t>(st.ColumnInt(7));
+    auto cipher = ciphers_.find(key_id);
+    if (cipher == ciphers_.end()) {
       return MakeError(Errc::kCrypto, "replica " + r.record_id +
                                           ": sealed under unknown data key " +
                                           std::to_string(key_id) + " (tampered)");
     }
     auto plain =
-        cipher->second.Open(st->ColumnBlob(8), st->ColumnBlob(9), crypto::AsBytes(PayloadAad(r)));
+        cipher->second.Open(st.ColumnBlob(8), st.ColumnBlob(9), crypto::AsBytes(PayloadAad(r)));
     if (!plain.ok()) {
       return MakeError(Errc::kCrypto,
                        "replica " + r.record_id + ": payload does not open (tampered or moved)");

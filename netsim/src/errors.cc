@@ -28,6 +28,20 @@ class Category final : public std::error_category {
         return "not found";
       case Errc::kIoError:
         return "I/O error";
+      case Errc::kUnknownStaff:
+        return "unknown staff member";
+      case Errc::kAccountLocked:
+        return "account locked";
+      case Errc::kPasswordExpired:
+        return "password expired";
+      case Errc::kWrongPassword:
+        return "wrong password";
+      case Errc::kWeakPassword:
+        return "password breaks the policy";
+      case Errc::kPermissionDenied:
+        return "permission denied";
+      case Errc::kSessionInvalid:
+        return "invalid session";
     }
     return "unknown netsim error";
   }

@@ -83,4 +83,21 @@ std::string FormatYmd(SimTime t) {
   return buf;
 }
 
+std::string FormatIsoDate(SimTime t) { return FormatIso(t).substr(0, 10); }
+
+bool IsIsoDate(std::string_view d) {
+  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
+  int parts[3] = {0, 0, 0};
+  int part = 0;
+  for (size_t i = 0; i < d.size(); ++i) {
+    if (i == 4 || i == 7) {
+      ++part;
+      continue;
+    }
+    if (d[i] < '0' || d[i] > '9') return false;
+    parts[part] = parts[part] * 10 + (d[i] - '0');
+  }
+  return IsValidDate(parts[0], parts[1], parts[2]);
+}
+
 }  // namespace renkei::netsim

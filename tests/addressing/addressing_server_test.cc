@@ -7,6 +7,7 @@
 #include <set>
 
 #include "addressing/errors.h"
+#include "netsim/errors.h"
 #include "netsim/identifiers.h"
 #include "test_support.h"
 
@@ -348,7 +349,7 @@ TEST_F(AddressingTest, OnlyMyNumberOfficerCanRevealTheNumber) {
   auto out = server_->Register(registrar_, Taro());
   auto denied = server_->RevealMyNumber(viewer_, out->integrated_number);
   ASSERT_FALSE(denied.ok());
-  EXPECT_EQ(denied.error().code, make_error_code(Errc::kPermissionDenied));
+  EXPECT_EQ(denied.error().code, make_error_code(netsim::Errc::kPermissionDenied));
   auto revealed = server_->RevealMyNumber(officer_, out->integrated_number);
   ASSERT_TRUE(revealed.ok()) << revealed.error().message;
   EXPECT_EQ(revealed.value(), "983205673214");
@@ -356,15 +357,15 @@ TEST_F(AddressingTest, OnlyMyNumberOfficerCanRevealTheNumber) {
 
 TEST_F(AddressingTest, EveryOperationChecksTheCallersRole) {
   auto by_viewer = server_->Register(viewer_, Taro());
-  EXPECT_EQ(by_viewer.error().code, make_error_code(Errc::kPermissionDenied));
+  EXPECT_EQ(by_viewer.error().code, make_error_code(netsim::Errc::kPermissionDenied));
   EXPECT_TRUE(Contains(by_viewer.error().message, "registrar"));
   auto out = server_->Register(registrar_, Taro());
   auto by_registrar = server_->LookupByIntegratedNumber(registrar_, out->integrated_number);
-  EXPECT_EQ(by_registrar.error().code, make_error_code(Errc::kPermissionDenied));
+  EXPECT_EQ(by_registrar.error().code, make_error_code(netsim::Errc::kPermissionDenied));
   auto search = server_->Search(auditor_, Taro().four_info);
-  EXPECT_EQ(search.error().code, make_error_code(Errc::kPermissionDenied));
+  EXPECT_EQ(search.error().code, make_error_code(netsim::Errc::kPermissionDenied));
   auto system = server_->RegisterBusinessSystem(registrar_, {"TAX", "税務"});
-  EXPECT_EQ(system.error().code, make_error_code(Errc::kPermissionDenied));
+  EXPECT_EQ(system.error().code, make_error_code(netsim::Errc::kPermissionDenied));
 }
 
 TEST_F(AddressingTest, LookupsAndChangesAreRecordedByIntegratedNumber) {

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "addressing/errors.h"
+#include "netsim/errors.h"
 #include "netsim/identifiers.h"
 #include "test_support.h"
 
@@ -178,7 +179,7 @@ TEST_F(BulkImportTest, ViewerCannotImport) {
   std::istringstream in(std::string(kHeader) + "\n" + Row(1) + "\n");
   auto s = ImportResidentsCsv(*server_, viewer_, in, "residents.csv");
   ASSERT_FALSE(s.ok());
-  EXPECT_EQ(s.error().code, make_error_code(Errc::kPermissionDenied));
+  EXPECT_EQ(s.error().code, make_error_code(netsim::Errc::kPermissionDenied));
   EXPECT_EQ(server_->Count()->persons, 0);
 }
 

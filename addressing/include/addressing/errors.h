@@ -12,16 +12,11 @@ enum class Errc {
   kConflict,               // the same 個人番号 arrived with different 4 information
   kDuplicateLink,          // a 宛名番号 is already linked to another person
   kNotFound,               // no such person, link or acquisition number
-  kUnknownStaff,           // no staff account with that id
-  kAccountLocked,          // too many failed logins, or locked by an administrator
-  kPasswordExpired,        // the password is past its expiry; it must be changed
-  kWrongPassword,
-  kWeakPassword,      // a new password breaks the password policy
-  kPermissionDenied,  // the caller's roles do not allow the operation
-  kSessionInvalid,    // unknown, logged-out or expired session
-  kBadCsv,            // a CSV file is malformed as a whole (no header, wrong header)
-  kStorage,           // the SQLite store failed
+  kBadCsv,                 // a CSV file is malformed as a whole (no header, wrong header)
+  kStorage,                // the SQLite store failed
 };
+// Staff failures (unknown staff, locked, expired, wrong or weak password, permission denied,
+// invalid session) are netsim::Errc codes: the staff component is shared (netsim/staff.h).
 
 const std::error_category& ErrorCategory();
 std::error_code make_error_code(Errc e);

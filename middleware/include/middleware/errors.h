@@ -3,7 +3,11 @@
 // holds one).
 #pragma once
 
+#include <string>
+#include <string_view>
 #include <system_error>
+
+#include "netsim/result.h"
 
 namespace renkei::middleware {
 
@@ -24,3 +28,24 @@ std::error_code make_error_code(Errc e);
 
 template <>
 struct std::is_error_code_enum<renkei::middleware::Errc> : std::true_type {};
+
+namespace renkei::middleware {
+
+// Shorthands for the module's sources: a lower layer's failure re-labelled with this module's
+// code, so callers see one vocabulary.
+inline Error Invalid(std::string message) {
+  return MakeError(Errc::kInvalidInput, std::move(message));
+}
+inline Error Storage(const Error& e) { return MakeError(Errc::kStorage, e.message); }
+template <typename T>
+Result<T> StorageResult(Result<T> r) {
+  if (r.ok()) return r;
+  return Storage(r.error());
+}
+template <typename T>
+Result<T> CryptoResult(Result<T> r, std::string_view what) {
+  if (r.ok()) return r;
+  return MakeError(Errc::kCrypto, std::string(what) + ": " + r.error().message);
+}
+
+}  // namespace renkei::middleware

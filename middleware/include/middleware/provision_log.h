@@ -81,14 +81,15 @@ enum class ProvisionEvent {
   kPermitDenied,          // requester: the core refused the permit
   kQueryFailed,           // requester: failed before sending (no token, bad input)
   kAnswerReceived,        // requester: an answer (or "pending manual") came back
-  kQueryReceived,         // provider: a query arrived
+  kAnswerRejected,        // requester: an answer failed verification and was discarded
   kAnswered,              // provider: answered automatically
   kRefused,               // provider: refused (bad permit, replay, wrong body)
   kSuppressed,            // provider: 自動応答不可, held for staff review (pending manual)
   kStaffApproved,         // provider: staff sent the answer
   kStaffApprovedPartial,  // provider: staff sent it with items removed
   kStaffRefused,          // provider: staff refused
-  kExpired,               // provider: the review deadline passed
+  kEscalated,             // provider: the review deadline passed; a supervisor must decide
+  kExpired,               // provider: the expiry deadline passed without a decision
 };
 
 std::string_view ProvisionSideName(ProvisionSide side);

@@ -99,6 +99,11 @@ class ReplicaStore {
   Result<std::vector<ReplicaRecord>> Lookup(std::string_view integrated_number, std::string_view tm,
                                             std::string_view date);
 
+  // Every record of one person whose window contains `date`, ordered by TM, then as Lookup
+  // (the citizen's own-data view).
+  Result<std::vector<ReplicaRecord>> LookupPerson(std::string_view integrated_number,
+                                                  std::string_view date);
+
   // Deletes one record; kNotFound when there is none.
   Status Remove(std::string_view record_id);
 

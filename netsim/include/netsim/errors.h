@@ -1,5 +1,5 @@
 // The netsim module's error codes: the failures of the shared vocabulary (crypto, storage,
-// identifiers, parsing). Other modules define their own enum the same way.
+// identifiers, parsing, staff). Other modules define their own enum the same way.
 #pragma once
 
 #include <system_error>
@@ -16,6 +16,14 @@ enum class Errc {
   kConstraint,           // SQLite constraint (unique, foreign key) violated
   kNotFound,
   kIoError,
+  // Staff (staff.h), shared by the addressing server and the intermediate server.
+  kUnknownStaff,      // no staff account with that id
+  kAccountLocked,     // too many failed logins, or locked by an administrator
+  kPasswordExpired,   // the password is past its expiry; it must be changed
+  kWrongPassword,     // the password (or the old one, on a change) does not match
+  kWeakPassword,      // a new password breaks the password policy
+  kPermissionDenied,  // the caller's roles do not allow the operation
+  kSessionInvalid,    // unknown, logged-out, locked-out or idle-expired session
 };
 
 const std::error_category& ErrorCategory();

@@ -12,6 +12,7 @@
 #include <compare>
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace renkei::netsim {
 
@@ -67,8 +68,12 @@ CivilTime ToCivil(SimTime t);
 SimTime FromCivil(const CivilTime& c);
 // True when year/month/day name a real calendar day.
 bool IsValidDate(int year, int month, int day);
+// "YYYY-MM-DD" naming a real day. Such strings sort in date order, so SQL compares them as text.
+bool IsIsoDate(std::string_view text);
 // "2024-04-01T09:30:00.000000" (JST).
 std::string FormatIso(SimTime t);
+// "2024-04-01" (JST): the date form replicas and queries use.
+std::string FormatIsoDate(SimTime t);
 // "20240401" — the batch files' date form.
 std::string FormatYmd(SimTime t);
 

@@ -1,0 +1,140 @@
+// World: the composition root of a linkage simulation. It builds the national network (the
+// NWS core, the interface system, J-LIS and the 住基ネット path) and, per body, an integrated
+// addressing server and an intermediate server, wires them with simulated links, and carries
+// the token-acquisition path between them:
+//
+//   addressing server ──TokenRequest(acq no.)──▶ intermediate server.ExpectToken
+//          │ (住基ネット CS: 個人番号 → 住民票コード by J-LIS, read back by the mynumber-officer
+//          ▼  account of the body's 住基ネット link)
+//   jukinet node ──kTokenRequest──▶ core ──kTokenDelivery──▶ intermediate server
+//          ──OnTokenStored──▶ addressing server.MarkTokenAcquired
+//
+// Everything runs on one event loop with one seed: keys, passwords, salts and link randomness
+// derive from it, so a world built twice with one seed behaves identically. The scenario
+// runner builds its worlds here; tests build small ones.
+//
+// Thread safety: none; one thread drives the loop.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "addressing/addressing_server.h"
+#include "addressing/resident_generator.h"
+#include "middleware/intermediate_server.h"
+#include "netsim/core_records.h"
+#include "netsim/event_loop.h"
+#include "netsim/institution_registry.h"
+#include "netsim/nws_core.h"
+#include "netsim/nws_interface.h"
+#include "netsim/permit_list.h"
+#include "netsim/provision_permit.h"
+#include "netsim/sim_network.h"
+#include "netsim/token_service.h"
+
+namespace renkei::scenarios {
+
+struct WorldOptions {
+  uint64_t seed = 1;
+  netsim::SimTime start;
+  // ":memory:" keeps every database in memory; otherwise each body gets DIR/<lgcode>/ and the
+  // core DIR/core/.
+  std::string data_dir = ":memory:";
+  std::string registry_path;     // empty: the shipped netsim/data/institutions.csv
+  std::string permit_list_path;  // empty: the shipped netsim/data/permit_list.csv
+  netsim::LinkProfile link;      // every link's profile
+  netsim::NwsCoreConfig core;    // node names and delays (send_via is set to the interface)
+  // Timeouts, retries, deadlines for every intermediate server (institution, keys and paths
+  // are filled in per body).
+  middleware::IntermediateServerConfig server;
+  bool record_trace = false;
+};
+
+// The staff accounts every body gets, one per job. Passwords derive from the seed.
+inline constexpr const char* kWorldAccounts[] = {"registrar", "reviewer", "flagger",
+                                                 "viewer",    "operator", "auditor"};
+
+class World {
+ public:
+  struct Body {
+    std::string lgcode;
+    std::string institution;  // 機関コード, also the intermediate server's node
+    std::string name;
+    std::unique_ptr<addressing::AddressingServer> addressing;
+    std::unique_ptr<middleware::IntermediateServer> server;
+    // Business systems registered at the addressing server.
+    std::string business_system = "KENKO";
+  };
+
+  static Result<std::unique_ptr<World>> Create(WorldOptions options);
+  ~World();
+  World(const World&) = delete;
+  World& operator=(const World&) = delete;
+
+  // Adds a municipality by 地方公共団体コード (it must be in the registry).
+  Result<Body*> AddBody(std::string_view lgcode);
+  Body* FindBody(std::string_view lgcode_or_institution);
+
+  // Registers a resident at a body's addressing server (KENKO system, the generated 宛名番号)
+  // and at J-LIS; the token acquisition starts by itself. Returns the 統合宛名番号.
+  Result<std::string> RegisterResident(Body& body, const addressing::Resident& resident);
+  // Registers a person at J-LIS only (a resident of no simulated body, or before moving in).
+  Status RegisterAtJlis(const addressing::Resident& resident);
+
+  // A fresh session at a body's intermediate server for one of kWorldAccounts.
+  Result<netsim::Session> ServerSession(Body& body, std::string_view account);
+  // A fresh addressing-server session with registrar and viewer roles.
+  Result<netsim::Session> AddressingSession(Body& body);
+
+  // Runs the loop until nothing is left to do, or until `until`.
+  void Run();
+  void RunUntil(netsim::SimTime until);
+
+  netsim::EventLoop& loop() { return loop_; }
+  netsim::SimNetwork& network() { return network_; }
+  netsim::NwsCore& core() { return *core_; }
+  netsim::CoreRecords& core_records() { return *records_; }
+  const netsim::InstitutionRegistry& registry() const { return registry_; }
+  const netsim::PermitList& permit_list() const { return list_; }
+  netsim::TokenService& tokens() { return *tokens_; }
+  const std::shared_ptr<const netsim::crypto::PrivateKey>& core_key() const { return core_key_; }
+  const std::vector<std::unique_ptr<Body>>& bodies() const { return bodies_; }
+  const WorldOptions& options() const { return options_; }
+  // The first failure of a component (token path, storage), if any.
+  const std::optional<Error>& failure() const { return failure_; }
+
+  static constexpr const char* kJukinetNode = "jukinet";
+
+ private:
+  World(WorldOptions options, netsim::InstitutionRegistry registry, netsim::PermitList list);
+  Status Init();
+  std::string Password(std::string_view body, std::string_view account) const;
+  std::vector<uint8_t> Key(std::string_view purpose) const;
+  void OnTokenRequest(Body& body, const addressing::TokenRequest& request);
+
+  class Sink;
+
+  WorldOptions options_;
+  netsim::InstitutionRegistry registry_;
+  netsim::PermitList list_;
+  netsim::EventLoop loop_;
+  netsim::SimNetwork network_;
+  std::unique_ptr<netsim::TokenService> tokens_;
+  netsim::JlisDirectory jlis_;
+  std::shared_ptr<const netsim::crypto::PrivateKey> core_key_;
+  std::unique_ptr<netsim::PermitSigner> signer_;
+  std::unique_ptr<netsim::CoreRecords> records_;
+  std::unique_ptr<netsim::NwsCore> core_;
+  std::unique_ptr<netsim::NwsInterface> relay_;
+  std::shared_ptr<middleware::TrustAnchors> trust_;
+  std::vector<std::unique_ptr<Body>> bodies_;
+  std::vector<std::unique_ptr<Sink>> sinks_;
+  uint64_t token_messages_ = 0;
+  std::optional<Error> failure_;
+};
+
+}  // namespace renkei::scenarios

@@ -1,0 +1,298 @@
+#include "scenarios/world.h"
+
+#include <filesystem>
+
+#include "netsim/envelope.h"
+#include "netsim/errors.h"
+
+namespace renkei::scenarios {
+
+namespace crypto = netsim::crypto;
+using netsim::Duration;
+
+namespace {
+
+std::string Shipped(const std::string& given, const char* file) {
+  if (!given.empty()) return given;
+  return std::string(RENKEI_SOURCE_DIR) + "/netsim/data/" + file;
+}
+
+// Simulated staff log in thousands of times; the production PBKDF2 cost (600,000 rounds)
+// would spend the run hashing. The accounts are synthetic, the iteration count is stated.
+constexpr uint32_t kWorldHashIterations = 1000;
+
+struct AccountRoles {
+  const char* account;
+  middleware::Role role;
+};
+constexpr AccountRoles kServerAccounts[] = {
+    {"registrar", middleware::Role::kReplicaRegistrar}, {"reviewer", middleware::Role::kReviewer},
+    {"flagger", middleware::Role::kFlagSetter},         {"viewer", middleware::Role::kLogViewer},
+    {"operator", middleware::Role::kOperator},          {"auditor", middleware::Role::kAuditor},
+};
+
+}  // namespace
+
+// Receives a body's token requests after their registration committed and hands them to the
+// event loop: the 住基ネット path runs as its own event, never inside the registration call.
+class World::Sink final : public addressing::TokenRequestSink {
+ public:
+  Sink(World& world, Body& body) : world_(world), body_(body) {}
+  void OnTokenRequest(const addressing::TokenRequest& request) override {
+    world_.loop_.ScheduleAfter(Duration(),
+                               [this, request] { world_.OnTokenRequest(body_, request); });
+  }
+
+ private:
+  World& world_;
+  Body& body_;
+};
+
+World::World(WorldOptions options, netsim::InstitutionRegistry registry, netsim::PermitList list)
+    : options_(std::move(options)),
+      registry_(std::move(registry)),
+      list_(std::move(list)),
+      loop_(options_.start),
+      network_(loop_,
+               netsim::SimNetworkConfig{options_.seed, options_.link, options_.record_trace}),
+      trust_(std::make_shared<middleware::TrustAnchors>()) {}
+
+World::~World() = default;
+
+std::vector<uint8_t> World::Key(std::string_view purpose) const {
+  const std::string key = "renkei/world/" + std::to_string(options_.seed);
+  auto mac = crypto::HmacSha256::Create(crypto::AsBytes(key)).value();
+  const crypto::Digest d = mac.Mac(crypto::AsBytes(purpose)).value();
+  return std::vector<uint8_t>(d.begin(), d.end());
+}
+
+std::string World::Password(std::string_view body, std::string_view account) const {
+  const auto k = Key("password/" + std::string(body) + "/" + std::string(account));
+  return "pw-" + crypto::ToHex(std::span<const uint8_t>(k.data(), 12));
+}
+
+Result<std::unique_ptr<World>> World::Create(WorldOptions options) {
+  RENKEI_TRY(netsim::InstitutionRegistry registry, netsim::InstitutionRegistry::LoadCsv(Shipped(
+                                                       options.registry_path, "institutions.csv")));
+  RENKEI_TRY(netsim::PermitList list,
+             netsim::PermitList::LoadCsv(Shipped(options.permit_list_path, "permit_list.csv")));
+  std::unique_ptr<World> world(new World(std::move(options), std::move(registry), std::move(list)));
+  RENKEI_CHECK_OK(world->Init());
+  return world;
+}
+
+Status World::Init() {
+  if (options_.data_dir != ":memory:") {
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(options_.data_dir) / "core", ec);
+    if (ec) {
+      return MakeError(netsim::Errc::kIoError,
+                       "data_dir '" + options_.data_dir + "': cannot create: " + ec.message());
+    }
+  }
+  RENKEI_TRY(netsim::TokenService tokens,
+             netsim::TokenService::Create(
+                 Key("jlis/id-key"), 1, Key("core/token-key/1"),
+                 [this](std::string_view code) { return registry_.Find(code) != nullptr; }));
+  tokens_ = std::make_unique<netsim::TokenService>(std::move(tokens));
+  RENKEI_TRY(core_key_,
+             crypto::PrivateKey::FromSeed(crypto::KeyType::kEd25519, Key("core/permit-key/1")));
+  signer_ = std::make_unique<netsim::PermitSigner>(1, core_key_);
+  const std::string records_path =
+      options_.data_dir == ":memory:"
+          ? ":memory:"
+          : (std::filesystem::path(options_.data_dir) / "core" / "core_records.db").string();
+  RENKEI_TRY(netsim::CoreRecords records, netsim::CoreRecords::Open(records_path));
+  records_ = std::make_unique<netsim::CoreRecords>(std::move(records));
+  netsim::NwsCoreConfig core_config = options_.core;
+  core_config.send_via = core_config.interface_node;
+  core_ = std::make_unique<netsim::NwsCore>(loop_, network_, registry_, list_, *tokens_, *signer_,
+                                            *records_, core_config);
+  RENKEI_CHECK_OK(core_->Attach());
+  relay_ = std::make_unique<netsim::NwsInterface>(network_, core_config.interface_node);
+  RENKEI_CHECK_OK(relay_->Attach());
+  RENKEI_CHECK_OK(network_.Connect(relay_->node(), core_config.node));
+  RENKEI_CHECK_OK(network_.AddNode(kJukinetNode));
+  RENKEI_CHECK_OK(network_.Connect(kJukinetNode, core_config.node));
+  RENKEI_TRY(auto core_public, crypto::PublicKey::FromPrivate(*core_key_));
+  trust_->core_permit_keys[1] = core_public;
+  return OkStatus();
+}
+
+World::Body* World::FindBody(std::string_view code) {
+  for (auto& b : bodies_) {
+    if (b->lgcode == code || b->institution == code) return b.get();
+  }
+  return nullptr;
+}
+
+Result<World::Body*> World::AddBody(std::string_view lgcode) {
+  const netsim::Institution* inst = nullptr;
+  for (const netsim::Institution& i : registry_) {
+    if (i.lg_code == lgcode) inst = &i;
+  }
+  if (inst == nullptr) {
+    return MakeError(netsim::Errc::kNotFound,
+                     "body " + std::string(lgcode) + ": not in the institution registry");
+  }
+  if (FindBody(lgcode) != nullptr) {
+    return MakeError(netsim::Errc::kInvalidArgument,
+                     "body " + std::string(lgcode) + ": already in the world");
+  }
+  auto body = std::make_unique<Body>();
+  body->lgcode = std::string(lgcode);
+  body->institution = inst->code;
+  body->name = inst->name;
+  std::string dir = ":memory:";
+  if (options_.data_dir != ":memory:") {
+    dir = (std::filesystem::path(options_.data_dir) / body->lgcode).string();
+    std::error_code ec;
+    std::filesystem::create_directories(dir, ec);
+    if (ec) {
+      return MakeError(netsim::Errc::kIoError, "body dir '" + dir + "': " + ec.message());
+    }
+  }
+
+  // The addressing server, with the 住基ネット link's officer account.
+  auto sink = std::make_unique<Sink>(*this, *body);
+  addressing::AddressingOptions aopt;
+  aopt.lgcode = body->lgcode;
+  aopt.master_key = Key("addressing/master/" + body->lgcode);
+  aopt.staff_policy.hash.iterations = kWorldHashIterations;
+  aopt.seed = options_.seed;
+  const std::string apath =
+      dir == ":memory:" ? dir : (std::filesystem::path(dir) / "addressing.db").string();
+  RENKEI_TRY(body->addressing, addressing::AddressingServer::Open(apath, aopt, loop_, sink.get()));
+  {
+    netsim::StaffDirectory& staff = body->addressing->staff();
+    RENKEI_CHECK_OK(staff.Bootstrap("admin", "管理者", Password(body->lgcode, "a-admin")));
+    RENKEI_TRY(netsim::Session admin, staff.Login("admin", Password(body->lgcode, "a-admin")));
+    RENKEI_CHECK_OK(staff.CreateStaff(admin, "registrar", "登録担当",
+                                      addressing::RoleBit(addressing::Role::kRegistrar) |
+                                          addressing::RoleBit(addressing::Role::kViewer),
+                                      Password(body->lgcode, "a-registrar")));
+    RENKEI_CHECK_OK(staff.CreateStaff(admin, "jukinet", "住基ネット連携",
+                                      addressing::RoleBit(addressing::Role::kMyNumberOfficer),
+                                      Password(body->lgcode, "a-jukinet")));
+    RENKEI_CHECK_OK(body->addressing->RegisterBusinessSystem(
+        admin, addressing::BusinessSystem{body->business_system, "健康管理システム"}));
+    RENKEI_CHECK_OK(staff.Logout(admin));
+  }
+
+  // The intermediate server.
+  middleware::IntermediateServerConfig config = options_.server;
+  config.institution = body->institution;
+  config.data_dir = dir == ":memory:" ? dir : (std::filesystem::path(dir) / "middleware").string();
+  config.master_key = Key("middleware/master/" + body->lgcode);
+  config.key_seed = Key("middleware/replica-keys/" + body->lgcode);
+  RENKEI_TRY(config.signing_key,
+             crypto::PrivateKey::FromSeed(crypto::KeyType::kEd25519,
+                                          Key("middleware/answer-key/" + body->lgcode)));
+  config.core_node = core_->config().node;
+  config.first_hop = relay_->node();
+  config.staff_policy.hash.iterations = kWorldHashIterations;
+  config.seed = options_.seed;
+  RENKEI_TRY(body->server, middleware::IntermediateServer::Open(loop_, network_, registry_, list_,
+                                                                trust_, config));
+  RENKEI_CHECK_OK(body->server->Attach());
+  RENKEI_CHECK_OK(network_.Connect(body->institution, relay_->node()));
+  trust_->answer_keys[body->institution] = body->server->answer_key();
+  {
+    netsim::StaffDirectory& staff = body->server->staff();
+    RENKEI_CHECK_OK(staff.Bootstrap("admin", "管理者", Password(body->lgcode, "m-admin")));
+    RENKEI_TRY(netsim::Session admin, staff.Login("admin", Password(body->lgcode, "m-admin")));
+    for (const AccountRoles& a : kServerAccounts) {
+      RENKEI_CHECK_OK(staff.CreateStaff(admin, a.account, a.account, middleware::RoleBit(a.role),
+                                        Password(body->lgcode, std::string("m-") + a.account)));
+    }
+    RENKEI_CHECK_OK(staff.Logout(admin));
+  }
+  Body* raw = body.get();
+  raw->server->OnTokenStored([raw, this](const std::string& acquisition_number) {
+    if (Status s = raw->addressing->MarkTokenAcquired(acquisition_number); !s.ok()) {
+      if (!failure_) failure_ = s.error();
+    }
+  });
+  raw->server->OnTokenFailed(
+      [raw, this](const std::string& acquisition_number, const std::string& reason) {
+        if (Status s = raw->addressing->MarkTokenFailed(acquisition_number, reason); !s.ok()) {
+          if (!failure_) failure_ = s.error();
+        }
+      });
+  sinks_.push_back(std::move(sink));
+  bodies_.push_back(std::move(body));
+  return raw;
+}
+
+void World::OnTokenRequest(Body& body, const addressing::TokenRequest& request) {
+  auto fail = [this](const Error& e) {
+    if (!failure_) failure_ = e;
+  };
+  if (Status s = body.server->ExpectToken(request.acquisition_number, request.integrated_number);
+      !s.ok()) {
+    fail(s.error());
+    return;
+  }
+  // The 住基ネット CS reads the 個人番号 back (recorded at the addressing server) and J-LIS
+  // resolves it; only the 住民票コード travels on, and only on the J-LIS → core path.
+  auto session = body.addressing->staff().Login("jukinet", Password(body.lgcode, "a-jukinet"));
+  if (!session.ok()) {
+    fail(session.error());
+    return;
+  }
+  auto my_number = body.addressing->RevealMyNumber(session.value(), request.integrated_number);
+  (void)body.addressing->staff().Logout(session.value());
+  std::string juminhyo;
+  if (my_number.ok()) {
+    auto resolved = jlis_.Resolve(my_number.value());
+    if (resolved.ok()) juminhyo = std::move(resolved).value();
+  } else {
+    fail(my_number.error());
+    return;
+  }
+  netsim::Envelope e;
+  e.message_id = "JK" + std::to_string(++token_messages_);
+  e.type = netsim::MessageType::kTokenRequest;
+  e.source = body.institution;
+  e.destination = core_->config().node;
+  e.body =
+      netsim::EncodeTokenRequest({request.acquisition_number, body.institution, juminhyo}).value();
+  auto bytes = netsim::Encode(e);
+  if (!bytes.ok()) {
+    fail(bytes.error());
+    return;
+  }
+  (void)network_.Send(kJukinetNode, core_->config().node, std::move(bytes).value());
+}
+
+Status World::RegisterAtJlis(const addressing::Resident& resident) {
+  return jlis_.Register(resident.my_number, resident.juminhyo_code);
+}
+
+Result<std::string> World::RegisterResident(Body& body, const addressing::Resident& resident) {
+  RENKEI_CHECK_OK(RegisterAtJlis(resident));
+  RENKEI_TRY(netsim::Session s, AddressingSession(body));
+  addressing::Registration r;
+  r.my_number = resident.my_number;
+  r.system_id = body.business_system;
+  r.atena_number = resident.atena_number;
+  r.four_info = addressing::FourInfo{resident.name, resident.name_kana, resident.sex,
+                                     addressing::FormatDate(resident.birth_date), resident.address};
+  auto outcome = body.addressing->Register(s, r);
+  (void)body.addressing->staff().Logout(s);
+  if (!outcome.ok()) return outcome.error();
+  return outcome->integrated_number;
+}
+
+Result<netsim::Session> World::ServerSession(Body& body, std::string_view account) {
+  return body.server->staff().Login(account, Password(body.lgcode, "m-" + std::string(account)));
+}
+
+Result<netsim::Session> World::AddressingSession(Body& body) {
+  return body.addressing->staff().Login("registrar", Password(body.lgcode, "a-registrar"));
+}
+
+void World::Run() { loop_.Run(); }
+void World::RunUntil(netsim::SimTime until) { loop_.RunUntil(until); }
+
+}  // namespace renkei::scenarios
