@@ -224,10 +224,6 @@ class IntermediateServer::Impl {
   std::map<uint32_t, crypto::Verifier> permit_verifiers_;
 
   std::map<std::string, netsim::EventId, std::less<>> query_timers_;
-  // The query envelope of each query awaiting its answer, for retransmission. Kept in memory
-  // only: after a restart such a query is not re-sent (it times out), so a provider is never
-  // asked twice under two permits.
-  std::map<std::string, crypto::Bytes, std::less<>> sent_queries_;
   std::map<int64_t, std::vector<netsim::EventId>> review_timers_;
   bool seal_armed_ = false;
 
@@ -253,9 +249,9 @@ Status IntermediateServer::Impl::Init() {
   // Resume: open queries get their timers, open reviews their deadlines.
   RENKEI_TRY(std::vector<QueryState> open, state_->OpenQueries());
   for (const QueryState& q : open) {
-    if (q.phase == QueryPhase::kPendingManual) continue;  // the provider will answer
-    const Duration wait =
-        q.phase == QueryPhase::kAwaitingPermit ? config_.permit_timeout : config_.answer_timeout;
+    const Duration wait = q.phase == QueryPhase::kAwaitingPermit  ? config_.permit_timeout
+                          : q.phase == QueryPhase::kPendingManual ? config_.pending_follow_up
+                                                                  : config_.answer_timeout;
     ArmQueryTimer(q.processing_number, wait);
   }
   RENKEI_TRY(std::vector<Review> reviews, state_->OpenReviews());
@@ -333,7 +329,14 @@ void IntermediateServer::Impl::Send(Envelope e) {
                                             bytes.error().message));
     return;
   }
-  if (e.type == MessageType::kQuery) sent_queries_[e.reception_number] = bytes.value();
+  // The query's bytes are kept (sealed, in the server database) until it is done: a resend,
+  // also after a restart, is then the identical message, which the provider answers from its
+  // stored answer instead of providing again.
+  if (e.type == MessageType::kQuery) {
+    if (Status s = state_->PutSentQuery(e.reception_number, bytes.value()); !s.ok()) {
+      Fail(s.error());
+    }
+  }
   // A send that finds no link is like a lost message: the timers recover or time out.
   (void)network_.Send(config_.institution, config_.first_hop, std::move(bytes).value());
 }
@@ -478,7 +481,7 @@ void IntermediateServer::Impl::Finish(QueryState& q, RecordStatus status, std::s
     loop_.Cancel(it->second);
     query_timers_.erase(it);
   }
-  sent_queries_.erase(q.processing_number);
+  if (Status s = state_->DeleteSentQuery(q.processing_number); !s.ok()) Fail(s.error());
   if (Status s = state_->PutQuery(q); !s.ok()) Fail(s.error());
   ++stats_.query_status[std::string(RecordStatusName(status))];
   query_latency_.push_back((loop_.Now() - q.submitted_at).micros());
@@ -521,15 +524,32 @@ void IntermediateServer::Impl::OnQueryTimer(const std::string& pn) {
     Fail(got.error());
     return;
   }
-  if (!got.value() || got.value()->phase == QueryPhase::kDone ||
-      got.value()->phase == QueryPhase::kPendingManual) {
-    return;
-  }
+  if (!got.value() || got.value()->phase == QueryPhase::kDone) return;
   QueryState q = std::move(*got.value());
   const bool permit_phase = q.phase == QueryPhase::kAwaitingPermit;
-  auto resend = sent_queries_.find(pn);
-  const bool can_resend = permit_phase || resend != sent_queries_.end();
-  if (q.attempts >= config_.max_attempts || !can_resend) {
+  std::optional<crypto::Bytes> resend;
+  if (!permit_phase) {
+    auto sent = state_->GetSentQuery(pn);
+    if (!sent.ok()) {
+      Fail(sent.error());
+      return;
+    }
+    resend = std::move(sent).value();
+  }
+  if (q.phase == QueryPhase::kPendingManual) {
+    // The provider's final answer may have been lost: ask again now and then with the same
+    // bytes (the provider re-sends its stored answer, interim or final), and give up after
+    // pending_give_up so no query stays open for ever.
+    if (!resend || loop_.Now() - q.submitted_at >= config_.pending_give_up) {
+      Finish(q, RecordStatus::kTimeout, StandardMessage(RecordStatus::kTimeout), {});
+      return;
+    }
+    ++stats_.follow_ups;
+    (void)network_.Send(config_.institution, config_.first_hop, *resend);
+    ArmQueryTimer(pn, config_.pending_follow_up);
+    return;
+  }
+  if (q.attempts >= config_.max_attempts || (!permit_phase && !resend)) {
     Finish(q, RecordStatus::kTimeout, StandardMessage(RecordStatus::kTimeout), {});
     return;
   }
@@ -545,7 +565,7 @@ void IntermediateServer::Impl::OnQueryTimer(const std::string& pn) {
   } else {
     ++stats_.query_retries;
     // The same bytes (same message id and permit): the provider recognises a retransmission.
-    (void)network_.Send(config_.institution, config_.first_hop, resend->second);
+    (void)network_.Send(config_.institution, config_.first_hop, *resend);
     ArmQueryTimer(pn, config_.answer_timeout);
   }
 }
@@ -693,11 +713,7 @@ void IntermediateServer::Impl::OnAnswer(const Envelope& e) {
     q->phase = QueryPhase::kPendingManual;
     q->status = RecordStatus::kPendingManual;
     q->message = body->message;
-    if (auto it = query_timers_.find(q->processing_number); it != query_timers_.end()) {
-      loop_.Cancel(it->second);
-      query_timers_.erase(it);
-    }
-    sent_queries_.erase(q->processing_number);
+    ArmQueryTimer(q->processing_number, config_.pending_follow_up);
     if (Status s = state_->PutQuery(*q); !s.ok()) Fail(s.error());
     ProvisionLogRecord rec;
     rec.side = ProvisionSide::kRequester;
@@ -911,7 +927,11 @@ void IntermediateServer::Impl::Provide(const Envelope& e, SimTime arrived) {
     rec.self_info_blocked = self_blocked.value();
     rec.integrated_number = integrated;
     Log(std::move(rec));
-    AnswerWith(e, permit,
+    // Kept past the permit's expiry: the requester's follow-ups ask for it until the review
+    // ends (and a while after, for the final answer).
+    netsim::ProvisionPermit kept = permit;
+    kept.expires_at = r.expire_at + config_.pending_give_up;
+    AnswerWith(e, kept,
                AnswerBody{permit.processing_number,
                           permit.permit_id,
                           RecordStatus::kPendingManual,
@@ -1083,11 +1103,10 @@ void IntermediateServer::Impl::OnReviewTimer(int64_t id, bool expire) {
 
 Status IntermediateServer::Impl::SendReviewAnswer(const Review& r, RecordStatus status,
                                                   std::vector<AnswerItem> items) {
-  RENKEI_TRY(std::optional<SentAnswer> interim, state_->GetSentAnswer(r.permit_id));
   netsim::ProvisionPermit permit;
   permit.permit_id = r.permit_id;
   permit.processing_number = r.processing_number;
-  permit.expires_at = interim ? interim->expires_at : loop_.Now();
+  permit.expires_at = loop_.Now() + config_.pending_give_up;
   Envelope query;
   query.message_id = r.message_id;
   query.source = r.requester;
@@ -1585,7 +1604,9 @@ Result<int64_t> IntermediateServer::SubmitBatch(std::istream& in, std::string_vi
       auto resolved = resolver ? resolver(r.atena_number)
                                : Result<std::string>(Invalid("no addressing server is linked"));
       if (!resolved.ok()) {
-        RENKEI_CHECK_OK(reject("atena_number: " + resolved.error().message));
+        // The resolver's own message may quote the 宛名番号 (personal data): the result file
+        // names only the field, as every batch message does.
+        RENKEI_CHECK_OK(reject("atena_number: no person is linked to this 宛名番号 here"));
         continue;
       }
       integrated = std::move(resolved).value();

@@ -88,6 +88,10 @@ CREATE TABLE IF NOT EXISTS sent_answers(
   expires_at INTEGER NOT NULL,
   envelope BLOB NOT NULL,             -- sealed
   revision INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS sent_queries(
+  processing_number TEXT PRIMARY KEY,
+  envelope BLOB NOT NULL,             -- sealed
+  revision INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS batches(
   id INTEGER PRIMARY KEY,
   source TEXT NOT NULL,
@@ -671,6 +675,49 @@ Result<int64_t> ServerState::PurgeSentAnswers(SimTime cutoff) {
   if (Status s = st->BindAll(cutoff.micros()); !s.ok()) return Storage(s.error());
   RENKEI_CHECK_OK(StorageResult(st->Run()));
   return db_.Changes();
+}
+
+// ---- sent queries ----
+
+Status ServerState::PutSentQuery(std::string_view processing_number,
+                                 const crypto::Bytes& envelope) {
+  int64_t revision = 1;
+  {
+    RENKEI_TRY(
+        auto st,
+        StorageResult(db_.Cached("SELECT revision FROM sent_queries WHERE processing_number = ?")));
+    if (Status s = st->BindAll(processing_number); !s.ok()) return Storage(s.error());
+    RENKEI_TRY(bool row, StorageResult(st->Step()));
+    if (row) revision = st->ColumnInt(0) + 1;
+  }
+  RENKEI_TRY(crypto::Bytes sealed,
+             impl_->Seal("sent_queries", processing_number, revision, envelope));
+  RENKEI_TRY(auto st,
+             StorageResult(db_.Cached("INSERT OR REPLACE INTO sent_queries VALUES(?, ?, ?)")));
+  Status s = st->Bind(1, processing_number);
+  if (s.ok()) s = st->BindBlob(2, sealed);
+  if (s.ok()) s = st->Bind(3, revision);
+  if (!s.ok()) return Storage(s.error());
+  return StorageResult(st->Run());
+}
+
+Result<std::optional<crypto::Bytes>> ServerState::GetSentQuery(std::string_view processing_number) {
+  RENKEI_TRY(auto st,
+             StorageResult(db_.Cached(
+                 "SELECT envelope, revision FROM sent_queries WHERE processing_number = ?")));
+  if (Status s = st->BindAll(processing_number); !s.ok()) return Storage(s.error());
+  RENKEI_TRY(bool row, StorageResult(st->Step()));
+  if (!row) return std::optional<crypto::Bytes>();
+  RENKEI_TRY(crypto::Bytes plain,
+             impl_->Open("sent_queries", processing_number, st->ColumnInt(1), st->ColumnBlob(0)));
+  return std::optional<crypto::Bytes>(std::move(plain));
+}
+
+Status ServerState::DeleteSentQuery(std::string_view processing_number) {
+  RENKEI_TRY(auto st,
+             StorageResult(db_.Cached("DELETE FROM sent_queries WHERE processing_number = ?")));
+  if (Status s = st->BindAll(processing_number); !s.ok()) return Storage(s.error());
+  return StorageResult(st->Run());
 }
 
 // ---- batches ----

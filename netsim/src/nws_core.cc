@@ -310,7 +310,14 @@ void NwsCore::HandlePermitRequest(const Envelope& request) {
     return;
   }
   ProvisionPermit permit;
-  permit.permit_id = "PMT-" + std::to_string(next_permit_++);
+  if (records_failure_) {
+    deny("error", "the core records cannot be written: no permit is issued unrecorded");
+    return;
+  }
+  // Named after the request's core record: unique for as long as the records are kept,
+  // across restarts too (a counter in memory would hand out PMT-1 again, and providers
+  // remember used permit ids).
+  permit.permit_id = "PMT-" + std::to_string(records_.Head().seq);
   permit.processing_number = b.processing_number;
   permit.requester = b.requester;
   permit.provider = b.provider;

@@ -31,6 +31,13 @@ constexpr AccountRoles kServerAccounts[] = {
     {"operator", middleware::Role::kOperator},          {"auditor", middleware::Role::kAuditor},
 };
 
+// Whether a Bootstrap created the first account (true) or found accounts there (false).
+Result<bool> Fresh(const Status& bootstrap) {
+  if (bootstrap.ok()) return true;
+  if (bootstrap.error().code == make_error_code(netsim::Errc::kPermissionDenied)) return false;
+  return bootstrap.error();
+}
+
 }  // namespace
 
 // Receives a body's token requests after their registration committed and hands them to the
@@ -163,9 +170,13 @@ Result<World::Body*> World::AddBody(std::string_view lgcode) {
   const std::string apath =
       dir == ":memory:" ? dir : (std::filesystem::path(dir) / "addressing.db").string();
   RENKEI_TRY(body->addressing, addressing::AddressingServer::Open(apath, aopt, loop_, sink.get()));
-  {
+  // A body whose files exist (a world reopened on its data_dir) keeps its accounts: Bootstrap
+  // is refused with kPermissionDenied once any account exists.
+  RENKEI_TRY(const bool fresh_addressing,
+             Fresh(body->addressing->staff().Bootstrap("admin", "管理者",
+                                                       Password(body->lgcode, "a-admin"))));
+  if (fresh_addressing) {
     netsim::StaffDirectory& staff = body->addressing->staff();
-    RENKEI_CHECK_OK(staff.Bootstrap("admin", "管理者", Password(body->lgcode, "a-admin")));
     RENKEI_TRY(netsim::Session admin, staff.Login("admin", Password(body->lgcode, "a-admin")));
     RENKEI_CHECK_OK(staff.CreateStaff(admin, "registrar", "登録担当",
                                       addressing::RoleBit(addressing::Role::kRegistrar) |
@@ -197,9 +208,10 @@ Result<World::Body*> World::AddBody(std::string_view lgcode) {
   RENKEI_CHECK_OK(body->server->Attach());
   RENKEI_CHECK_OK(network_.Connect(body->institution, relay_->node()));
   trust_->answer_keys[body->institution] = body->server->answer_key();
-  {
+  RENKEI_TRY(const bool fresh_server, Fresh(body->server->staff().Bootstrap(
+                                          "admin", "管理者", Password(body->lgcode, "m-admin"))));
+  if (fresh_server) {
     netsim::StaffDirectory& staff = body->server->staff();
-    RENKEI_CHECK_OK(staff.Bootstrap("admin", "管理者", Password(body->lgcode, "m-admin")));
     RENKEI_TRY(netsim::Session admin, staff.Login("admin", Password(body->lgcode, "m-admin")));
     for (const AccountRoles& a : kServerAccounts) {
       RENKEI_CHECK_OK(staff.CreateStaff(admin, a.account, a.account, middleware::RoleBit(a.role),
@@ -235,7 +247,7 @@ void World::OnTokenRequest(Body& body, const addressing::TokenRequest& request) 
   }
   // The 住基ネット CS reads the 個人番号 back (recorded at the addressing server) and J-LIS
   // resolves it; only the 住民票コード travels on, and only on the J-LIS → core path.
-  auto session = body.addressing->staff().Login("jukinet", Password(body.lgcode, "a-jukinet"));
+  auto session = LoginRenewing(body.addressing->staff(), body.lgcode, "jukinet", "a-");
   if (!session.ok()) {
     fail(session.error());
     return;
@@ -285,11 +297,33 @@ Result<std::string> World::RegisterResident(Body& body, const addressing::Reside
 }
 
 Result<netsim::Session> World::ServerSession(Body& body, std::string_view account) {
-  return body.server->staff().Login(account, Password(body.lgcode, "m-" + std::string(account)));
+  return LoginRenewing(body.server->staff(), body.lgcode, account, "m-");
 }
 
 Result<netsim::Session> World::AddressingSession(Body& body) {
-  return body.addressing->staff().Login("registrar", Password(body.lgcode, "a-registrar"));
+  return LoginRenewing(body.addressing->staff(), body.lgcode, "registrar", "a-");
+}
+
+Result<netsim::Session> World::LoginRenewing(netsim::StaffDirectory& staff, std::string_view lgcode,
+                                             std::string_view account, std::string_view prefix) {
+  // Passwords expire (policy.password_lifetime) during long simulations. The accounts then
+  // alternate between two passwords derived from the seed: the one in use is found by trying
+  // (a wrong try is cleared by the next successful login), so a world reopened on its files
+  // still logs in.
+  const std::string key = std::string(prefix) + std::string(account);
+  const std::string passwords[2] = {Password(lgcode, key), Password(lgcode, key + "#renewed")};
+  Error last;
+  for (int i = 0; i < 2; ++i) {
+    auto session = staff.Login(account, passwords[i]);
+    if (session.ok()) return session;
+    last = session.error();
+    if (last.code == make_error_code(netsim::Errc::kPasswordExpired)) {
+      RENKEI_CHECK_OK(staff.ChangePassword(account, passwords[i], passwords[1 - i]));
+      return staff.Login(account, passwords[1 - i]);
+    }
+    if (last.code != make_error_code(netsim::Errc::kWrongPassword)) return last;
+  }
+  return last;
 }
 
 void World::Run() { loop_.Run(); }

@@ -372,7 +372,8 @@ TEST_F(PermitAttackTest, ReplayedPermitIsRefusedButARetransmissionGetsTheSameAns
   EXPECT_EQ(a->server->stats().late_answers, 3u);
 }
 
-// All cases on disk, then `renkei verify-logs` on each body's log, then tampering.
+// All cases on disk, then `renkei verify-logs` on each body's log, then each kind of
+// tampering on a copy of the provider's log: the verifier fails and names the record.
 TEST(LinkageOnDiskTest, LogsVerifyAfterEveryCaseAndNameTheTamperedRecord) {
   const fs::path dir = fs::path(::testing::TempDir()) / "linkage_on_disk";
   fs::remove_all(dir);
@@ -384,23 +385,72 @@ TEST(LinkageOnDiskTest, LogsVerifyAfterEveryCaseAndNameTheTamperedRecord) {
   f.Query(*f.a, f.people[0].at_a, f.b->institution);
   f.Query(*f.a, f.people[1].at_a, f.b->institution, kCovidSpecial);
   f.Query(*f.a, f.people[2].at_a, f.c->institution);
-  for (World::Body* body : {f.a, f.b, f.c}) ASSERT_TRUE(body->server->SealLog().ok());
-  const std::string key = (dir / "b.pub.pem").string();
-  ASSERT_TRUE(f.b->server->answer_key()->SavePemFile(key).ok());
-  const std::string log = f.b->server->log_path();
-  auto ok = testing::RunRenkei({"verify-logs", log, "--key", key});
-  EXPECT_EQ(ok.code, 0) << ok.out << ok.err;
-  {
-    auto db = netsim::sql::Database::Open(log);
-    ASSERT_TRUE(db.ok());
-    ASSERT_TRUE(db->Exec("DROP TRIGGER provision_records_no_update;"
-                         "UPDATE provision_records SET outcome = 'no-data' WHERE seq = 1")
-                    .ok());
+  f.Query(*f.a, f.people[3].at_a, f.b->institution);
+  f.Query(*f.a, f.people[4].at_a, f.b->institution);
+  std::map<std::string, std::string> logs, keys;
+  for (World::Body* body : {f.a, f.b, f.c}) {
+    ASSERT_TRUE(body->server->SealLog().ok());
+    logs[body->lgcode] = body->server->log_path();
+    keys[body->lgcode] = (dir / (body->lgcode + ".pub.pem")).string();
+    ASSERT_TRUE(body->server->answer_key()->SavePemFile(keys[body->lgcode]).ok());
   }
-  auto bad = testing::RunRenkei({"verify-logs", log, "--key", key});
-  EXPECT_EQ(bad.code, 1) << bad.out << bad.err;
-  EXPECT_TRUE(testing::Contains(bad.out + bad.err, "provision record 1")) << bad.out << bad.err;
+  f.world.reset();  // closes every file: what is verified is what a restart would find
+  for (const auto& [code, log] : logs) {
+    auto ok = testing::RunRenkei({"verify-logs", log, "--key", keys[code]});
+    EXPECT_EQ(ok.code, 0) << code << ": " << ok.out << ok.err;
+    EXPECT_TRUE(testing::Contains(ok.out, "intact")) << ok.out;
+  }
+  const std::string columns =
+      "at, side, event, processing_number, requester, provider, jm, jt, tm, requested_at, "
+      "provided_at, outcome, non_disclosure, self_info_blocked, staff_id, integrated_number, hash";
+  const std::map<std::string, std::string> tampering = {
+      {"edit", "UPDATE provision_records SET outcome = 'no-data' WHERE seq = 2"},
+      {"delete", "DELETE FROM provision_records WHERE seq = 2"},
+      {"insert",
+       "UPDATE provision_records SET seq = -seq WHERE seq >= 2;"
+       "UPDATE provision_records SET seq = 1 - seq WHERE seq < 0;"
+       "INSERT INTO provision_records SELECT 2, " +
+           columns + " FROM provision_records WHERE seq = 1"},
+      {"reorder",
+       "UPDATE provision_records SET seq = -1 WHERE seq = 3;"
+       "UPDATE provision_records SET seq = 3 WHERE seq = 2;"
+       "UPDATE provision_records SET seq = 2 WHERE seq = -1"},
+  };
+  for (const auto& [kind, sql] : tampering) {
+    const std::string copy = (dir / ("tampered-" + kind + ".db")).string();
+    fs::copy_file(logs[kSendai], copy, fs::copy_options::overwrite_existing);
+    {
+      auto db = netsim::sql::Database::Open(copy);
+      ASSERT_TRUE(db.ok());
+      ASSERT_TRUE(db->Exec("DROP TRIGGER provision_records_no_update;"
+                           "DROP TRIGGER provision_records_no_delete;" +
+                           sql)
+                      .ok())
+          << kind;
+    }
+    auto bad = testing::RunRenkei({"verify-logs", copy, "--key", keys[kSendai]});
+    EXPECT_EQ(bad.code, 1) << kind << ": " << bad.out << bad.err;
+    EXPECT_TRUE(testing::Contains(bad.out + bad.err, "provision record 2"))
+        << kind << ": " << bad.out << bad.err;
+  }
   fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace renkei::scenarios
+
+namespace renkei::scenarios {
+namespace {
+
+TEST_F(LinkageTest, StaffPasswordsThatExpireDuringALongRunAreRenewed) {
+  world->RunUntil(world->loop().Now() + Duration::Days(100));  // past the 90-day lifetime
+  auto first = world->ServerSession(*b, "reviewer");
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto again = world->ServerSession(*b, "reviewer");  // the renewed password is found
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  world->RunUntil(world->loop().Now() + Duration::Days(100));  // and renewed once more
+  EXPECT_TRUE(world->ServerSession(*b, "reviewer").ok());
+  EXPECT_TRUE(world->AddressingSession(*a).ok());
 }
 
 }  // namespace

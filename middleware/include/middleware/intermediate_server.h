@@ -92,6 +92,10 @@ struct IntermediateServerConfig {
   netsim::Duration permit_timeout = netsim::Duration::Seconds(30);
   netsim::Duration answer_timeout = netsim::Duration::Seconds(60);
   int max_attempts = 3;  // sends per phase, the first included
+  // While the provider holds a query for review, the requester asks again this often (the
+  // same bytes: a lost final answer is re-sent), and gives up (status 30) after the last.
+  netsim::Duration pending_follow_up = netsim::Duration::Days(1);
+  netsim::Duration pending_give_up = netsim::Duration::Days(30);
   netsim::Duration review_escalate_after = netsim::Duration::Days(3);
   netsim::Duration review_expire_after = netsim::Duration::Days(14);
   netsim::Duration list_staleness = netsim::Duration::Days(1);
@@ -145,6 +149,7 @@ struct ServerStats {
   std::map<std::string, uint64_t, std::less<>> provide_outcome;
   uint64_t permit_retries = 0;
   uint64_t query_retries = 0;
+  uint64_t follow_ups = 0;        // re-sends while the provider holds a query for review
   uint64_t late_answers = 0;      // arrived after the query timed out; logged, not applied
   uint64_t rejected_answers = 0;  // failed verification; discarded
   uint64_t undecodable = 0;       // envelopes that did not decode

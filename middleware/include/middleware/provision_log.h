@@ -173,7 +173,8 @@ class ProvisionLog {
   // Records with seq in [from, to], in order.
   Result<std::vector<ProvisionLogRecord>> Read(int64_t from, int64_t to);
   // Every record about one person, in order, for the citizen view (やりとり履歴). Records with
-  // non_disclosure or self_info_blocked are included: the citizen view applies those flags, so
+  // non_disclosure or self_info_blocked are included: the citizen view leaves out the
+  // non-disclosure records (自己情報提供不可 hides the person's own data, not the history), so
   // that staff and auditors reading through this call still see the full history.
   Result<std::vector<ProvisionLogRecord>> ForPerson(std::string_view integrated_number);
 

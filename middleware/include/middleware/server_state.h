@@ -173,6 +173,13 @@ class ServerState {
   // the permit's expiry check anyway).
   Result<int64_t> PurgeSentAnswers(netsim::SimTime cutoff);
 
+  // ---- sent queries (requester side) ----
+  // The encoded query envelope of a query waiting for its answer, kept for retransmission
+  // (identical bytes, so the provider recognises a retransmission, never a new query).
+  Status PutSentQuery(std::string_view processing_number, const netsim::crypto::Bytes& envelope);
+  Result<std::optional<netsim::crypto::Bytes>> GetSentQuery(std::string_view processing_number);
+  Status DeleteSentQuery(std::string_view processing_number);
+
   // ---- batch jobs ----
   Result<int64_t> AddBatch(const BatchJob& job);
   Result<std::optional<BatchJob>> GetBatch(int64_t id);

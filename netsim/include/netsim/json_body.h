@@ -4,7 +4,8 @@
 // unknown, each field of the stated JSON type, messages naming the document and the field.
 //
 // Writing: Boost.JSON serialises an object's members in insertion order, so a writer that
-// inserts in a fixed order produces one canonical text per value.
+// inserts in a fixed order produces one canonical text per value, and Parse accepts only that
+// text (it re-serialises what it parsed and compares).
 // Thread safety: value types and free functions.
 #pragma once
 
@@ -31,6 +32,15 @@ class Fields {
         std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size()), ec);
     if (ec) return MakeError(Errc::kParseError, std::string(what) + ": not JSON: " + ec.message());
     if (!v.is_object()) return MakeError(Errc::kParseError, std::string(what) + ": not an object");
+    // One value, one text: the bytes must be exactly what the writer produces. This refuses
+    // duplicate members (which the parser would silently collapse), whitespace and escapes
+    // a writer never emits, so what was signed or logged is what was read.
+    if (json::serialize(v) !=
+        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())) {
+      return MakeError(
+          Errc::kParseError,
+          std::string(what) + ": not in canonical form (duplicate member, whitespace or escapes)");
+    }
     return Fields(std::move(v).as_object(), what);
   }
   Result<std::string> String(std::string_view key) {

@@ -159,7 +159,6 @@ class NwsCore {
   CoreRecords& records_;
   NwsCoreConfig config_;
   NwsCoreStats stats_;
-  uint64_t next_permit_ = 1;
   uint64_t next_message_ = 1;
   std::optional<Error> records_failure_;
 };

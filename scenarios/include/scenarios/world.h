@@ -85,7 +85,8 @@ class World {
   // Registers a person at J-LIS only (a resident of no simulated body, or before moving in).
   Status RegisterAtJlis(const addressing::Resident& resident);
 
-  // A fresh session at a body's intermediate server for one of kWorldAccounts.
+  // A fresh session at a body's intermediate server for one of kWorldAccounts. An expired
+  // password is renewed on the way (simulations run for years).
   Result<netsim::Session> ServerSession(Body& body, std::string_view account);
   // A fresh addressing-server session with registrar and viewer roles.
   Result<netsim::Session> AddressingSession(Body& body);
@@ -113,6 +114,8 @@ class World {
   World(WorldOptions options, netsim::InstitutionRegistry registry, netsim::PermitList list);
   Status Init();
   std::string Password(std::string_view body, std::string_view account) const;
+  Result<netsim::Session> LoginRenewing(netsim::StaffDirectory& staff, std::string_view lgcode,
+                                        std::string_view account, std::string_view prefix);
   std::vector<uint8_t> Key(std::string_view purpose) const;
   void OnTokenRequest(Body& body, const addressing::TokenRequest& request);
 
