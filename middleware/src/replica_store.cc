@@ -33,7 +33,7 @@ CREATE TABLE IF NOT EXISTS data_keys(
   key_id INTEGER PRIMARY KEY,
   wrap_generation INTEGER NOT NULL,  -- bumped by each Rewrap: part of the wrap nonce
   wrapped BLOB NOT NULL,             -- data key sealed by the master key
-  next_counter INTEGER NOT NULL);    -- next payload nonce counter under this key
+  next_counter INTEGER NOT NULL);    -- nonce counters below this may have been used: reserved
 CREATE TABLE IF NOT EXISTS replicas(
   record_id TEXT PRIMARY KEY,
   integrated_number TEXT NOT NULL,
@@ -332,7 +332,10 @@ class ReplicaStore::Impl {
       RENKEI_TRY(auto cipher, CryptoResult(crypto::Aes256Gcm::Create(*key), "data key"));
       ciphers_.insert_or_assign(id, std::move(cipher));
       current_id_ = id;
+      // Everything below the stored value may have sealed a payload that reached the WAL in a
+      // transaction a crash cut short: start above it, never reuse.
       next_counter_ = static_cast<uint64_t>(st->ColumnInt(3));
+      reserved_until_ = next_counter_;
     }
     if (ciphers_.empty()) return MakeError(Errc::kStorage, "data_keys: the store has no data key");
     return StorageResult(txn.Commit());
@@ -365,15 +368,43 @@ class ReplicaStore::Impl {
     ciphers_.insert_or_assign(id, std::move(cipher));
     current_id_ = id;
     next_counter_ = 0;
+    reserved_until_ = 0;
     return OkStatus();
   }
+
+  // Outside any transaction: makes sure `n` nonce counters are reserved, committing the new
+  // reservation in its own transaction before any of them seals a payload. A crash can then
+  // only skip counter values (the next Open starts at the reservation), never hand one out
+  // twice, even when an uncommitted batch's ciphertexts had already spilled into the WAL.
+  Status Reserve(uint64_t n) {
+    if (next_counter_ + n <= reserved_until_) return OkStatus();
+    const uint64_t until = next_counter_ + std::max<uint64_t>(n, kReserveChunk);
+    RENKEI_TRY(sql::Transaction txn, StorageResult(db_.BeginImmediate()));
+    {
+      RENKEI_TRY(
+          auto st,
+          StorageResult(db_.Cached("UPDATE data_keys SET next_counter = ? WHERE key_id = ?")));
+      if (Status s = st->BindAll(static_cast<int64_t>(until), static_cast<int64_t>(current_id_));
+          !s.ok()) {
+        return Storage(s.error());
+      }
+      RENKEI_CHECK_OK(StorageResult(st->Run()));
+    }
+    RENKEI_CHECK_OK(StorageResult(txn.Commit()));
+    reserved_until_ = until;
+    return OkStatus();
+  }
+  static constexpr uint64_t kReserveChunk = 4096;
 
   // Inside a transaction: validates, seals and inserts one record. kDuplicate / kInvalidInput
   // are row-level refusals; anything else fails the caller's transaction.
   Status Insert(const ReplicaRecord& r) {
     RENKEI_CHECK_OK(ValidateRecord(r, options_.lgcode));
     // The counter moves forward even if this row is refused later: a skipped value is harmless,
-    // a reused one is not.
+    // a reused one is not. Callers reserve before their transaction.
+    if (next_counter_ >= reserved_until_) {
+      return MakeError(Errc::kStorage, "replica " + r.record_id + ": no nonce counter reserved");
+    }
     const crypto::Bytes nonce = PayloadNonce(current_id_, next_counter_++);
     RENKEI_TRY(auto sealed, CryptoResult(ciphers_.at(current_id_)
                                              .Seal(nonce, crypto::AsBytes(r.payload),
@@ -395,12 +426,12 @@ class ReplicaStore::Impl {
     return OkStatus();
   }
 
-  // Inside a transaction, just before commit: persists the current key's nonce counter.
+  // Inside a transaction: persists the current key's reservation (rotation keeps it).
   Status SaveCounter() {
     RENKEI_TRY(auto st,
                StorageResult(db_.Cached("UPDATE data_keys SET next_counter = ? WHERE key_id = ?")));
     if (Status s =
-            st->BindAll(static_cast<int64_t>(next_counter_), static_cast<int64_t>(current_id_));
+            st->BindAll(static_cast<int64_t>(reserved_until_), static_cast<int64_t>(current_id_));
         !s.ok()) {
       return Storage(s.error());
     }
@@ -412,6 +443,7 @@ class ReplicaStore::Impl {
   std::map<uint32_t, crypto::Aes256Gcm> ciphers_;
   uint32_t current_id_ = 0;
   uint64_t next_counter_ = 0;
+  uint64_t reserved_until_ = 0;  // as stored: counters below it may have been used
 };
 
 ReplicaStore::ReplicaStore(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -438,9 +470,9 @@ Result<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(const std::string& path
 }
 
 Status ReplicaStore::Register(const ReplicaRecord& record) {
+  RENKEI_CHECK_OK(impl_->Reserve(1));
   RENKEI_TRY(sql::Transaction txn, StorageResult(impl_->db_.BeginImmediate()));
   RENKEI_CHECK_OK(impl_->Insert(record));
-  RENKEI_CHECK_OK(impl_->SaveCounter());
   return StorageResult(txn.Commit());
 }
 
@@ -538,6 +570,7 @@ Status ReplicaStore::Remove(std::string_view record_id) {
 Result<uint32_t> ReplicaStore::RotateDataKey() {
   const uint32_t old_id = impl_->current_id_;
   const uint64_t old_counter = impl_->next_counter_;
+  const uint64_t old_reserved = impl_->reserved_until_;
   RENKEI_TRY(sql::Transaction txn, StorageResult(impl_->db_.BeginImmediate()));
   Status s = impl_->SaveCounter();
   if (s.ok()) s = impl_->AddKey(old_id + 1);
@@ -547,6 +580,7 @@ Result<uint32_t> ReplicaStore::RotateDataKey() {
     impl_->ciphers_.erase(old_id + 1);
     impl_->current_id_ = old_id;
     impl_->next_counter_ = old_counter;
+    impl_->reserved_until_ = old_reserved;
     return s.error();
   }
   return impl_->current_id_;
@@ -649,6 +683,7 @@ Result<ImportSummary> ReplicaStore::ImportCsv(std::istream& in, std::string_view
   };
   bool more = true;
   while (more) {
+    RENKEI_CHECK_OK(impl_->Reserve(batch_size));
     RENKEI_TRY(sql::Transaction txn, StorageResult(impl_->db_.BeginImmediate()));
     size_t in_batch = 0;
     size_t accepted = 0;
@@ -695,7 +730,6 @@ Result<ImportSummary> ReplicaStore::ImportCsv(std::istream& in, std::string_view
                      source + ": line " + std::to_string(line) + ": " + s.error().message};
       }
     }
-    RENKEI_CHECK_OK(impl_->SaveCounter());
     RENKEI_CHECK_OK(StorageResult(txn.Commit()));
     summary.accepted += accepted;
   }

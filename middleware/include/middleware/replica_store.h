@@ -12,10 +12,12 @@
 // given to Open, so the file alone opens nothing. RotateDataKey adds a new data key (key id + 1)
 // that new records use; each row keeps the id of the key that sealed it, so old rows stay
 // readable. Rewrap re-wraps every data key under a new master key without touching payloads.
-//  - Nonces are deterministic: key id (4 bytes, big-endian) ‖ a per-key counter (8 bytes) that
-//    is persisted with the key, so a run with a fixed key seed writes the same file. A counter
-//    value is never handed out twice by one store, and the stored counter only moves forward,
-//    so no nonce repeats under a key (a rolled-back value is skipped, never reused).
+//  - Nonces are deterministic: key id (4 bytes, big-endian) ‖ a per-key counter (8 bytes), so
+//    a run with a fixed key seed writes the same file. Counters are *reserved* before use: a
+//    write first commits "counters below N may be used" in its own transaction (a batch
+//    reserves its size, single registrations 4,096 at a time), and Open starts at the stored
+//    reservation. A process killed mid-batch, whose uncommitted ciphertexts may already sit in
+//    the WAL, therefore only skips counter values; no nonce ever repeats under a key.
 //  - The associated data is record_id ‖ 0x1F ‖ integrated_number ‖ 0x1F ‖ tm, so a payload
 //    copied into another row does not open there (Lookup reports kCrypto naming the record).
 //
