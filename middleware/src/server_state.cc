@@ -188,8 +188,19 @@ class ServerState::Impl {
   Impl(sql::Database& db, crypto::Aes256Gcm aead, crypto::HmacSha256 nonce_mac)
       : db_(db), aead_(std::move(aead)), nonce_mac_(std::move(nonce_mac)) {}
 
-  // Nonce = first 12 bytes of HMAC(state key, table ‖ 0x1F ‖ row ‖ 0x1F ‖ revision); the
-  // revision grows with every write of the row, so a nonce is never used twice.
+  // Nonce = first 12 bytes of HMAC(state key, table ‖ 0x1F ‖ row ‖ 0x1F ‖ revision). The
+  // revision comes from one counter for the whole database that only grows, so no nonce is
+  // used twice, not even for a row deleted and written again under the same key.
+  Result<int64_t> NextRevision() {
+    RENKEI_TRY(auto st, StorageResult(db_.Cached(
+                            "INSERT INTO counters VALUES('seal_revision', 1) ON CONFLICT(name) "
+                            "DO UPDATE SET value = value + 1 RETURNING value")));
+    RENKEI_TRY(bool row, StorageResult(st->Step()));
+    if (!row) return MakeError(Errc::kStorage, "server database: revision counter did not advance");
+    const int64_t value = st->ColumnInt(0);
+    st->Reset();
+    return value;
+  }
   Result<crypto::Bytes> Seal(std::string_view table, std::string_view row, int64_t revision,
                              crypto::ByteView plain) {
     RENKEI_TRY(crypto::Bytes nonce, Nonce(table, row, revision));
@@ -246,7 +257,19 @@ Status ServerState::ExpectToken(std::string_view acquisition_number,
   if (Status s = st->BindAll(acquisition_number, integrated_number, at.micros()); !s.ok()) {
     return Storage(s.error());
   }
-  return StorageResult(st->Run());
+  RENKEI_CHECK_OK(StorageResult(st->Run()));
+  if (db_.Changes() == 1) return OkStatus();
+  // Known already: a repeat of the same request is fine, another person under it is not.
+  RENKEI_TRY(auto known,
+             StorageResult(db_.Cached(
+                 "SELECT integrated_number FROM acquisitions WHERE acquisition_number = ?")));
+  if (Status s = known->BindAll(acquisition_number); !s.ok()) return Storage(s.error());
+  RENKEI_CHECK_OK(StorageResult(known->Step()));
+  if (known->ColumnText(0) != integrated_number) {
+    return Invalid("acquisition_number '" + std::string(acquisition_number) +
+                   "' is already expected for another 団体内統合宛名番号");
+  }
+  return OkStatus();
 }
 
 Result<std::string> ServerState::StoreToken(std::string_view acquisition_number,
@@ -340,21 +363,16 @@ Result<std::string> ServerState::NextProcessingNumber(std::string_view instituti
   if (!row) return MakeError(Errc::kStorage, "server database: counter did not advance");
   const int64_t n = st->ColumnInt(0);
   st->Reset();
+  if (n > 9'999'999'999) {
+    return MakeError(Errc::kStorage, "処理通番: the 10-digit sequence is exhausted");
+  }
   std::string digits = std::to_string(n);
   if (digits.size() < 10) digits.insert(0, 10 - digits.size(), '0');
   return "Q" + std::string(institution) + "-" + digits;
 }
 
 Status ServerState::PutQuery(const QueryState& q) {
-  int64_t revision = 1;
-  {
-    RENKEI_TRY(
-        auto st,
-        StorageResult(db_.Cached("SELECT revision FROM queries WHERE processing_number = ?")));
-    if (Status s = st->BindAll(q.processing_number); !s.ok()) return Storage(s.error());
-    RENKEI_TRY(bool row, StorageResult(st->Step()));
-    if (row) revision = st->ColumnInt(0) + 1;
-  }
+  RENKEI_TRY(const int64_t revision, impl_->NextRevision());
   const std::string items = ItemsJson(q.items);
   RENKEI_TRY(crypto::Bytes sealed,
              impl_->Seal("queries", q.processing_number, revision, crypto::AsBytes(items)));
@@ -634,14 +652,7 @@ Result<std::vector<Flag>> ServerState::FlagsOf(std::string_view integrated_numbe
 // ---- sent answers ----
 
 Status ServerState::PutSentAnswer(const SentAnswer& a) {
-  int64_t revision = 1;
-  {
-    RENKEI_TRY(auto st,
-               StorageResult(db_.Cached("SELECT revision FROM sent_answers WHERE permit_id = ?")));
-    if (Status s = st->BindAll(a.permit_id); !s.ok()) return Storage(s.error());
-    RENKEI_TRY(bool row, StorageResult(st->Step()));
-    if (row) revision = st->ColumnInt(0) + 1;
-  }
+  RENKEI_TRY(const int64_t revision, impl_->NextRevision());
   RENKEI_TRY(crypto::Bytes sealed, impl_->Seal("sent_answers", a.permit_id, revision, a.envelope));
   RENKEI_TRY(
       auto st,
@@ -681,15 +692,7 @@ Result<int64_t> ServerState::PurgeSentAnswers(SimTime cutoff) {
 
 Status ServerState::PutSentQuery(std::string_view processing_number,
                                  const crypto::Bytes& envelope) {
-  int64_t revision = 1;
-  {
-    RENKEI_TRY(
-        auto st,
-        StorageResult(db_.Cached("SELECT revision FROM sent_queries WHERE processing_number = ?")));
-    if (Status s = st->BindAll(processing_number); !s.ok()) return Storage(s.error());
-    RENKEI_TRY(bool row, StorageResult(st->Step()));
-    if (row) revision = st->ColumnInt(0) + 1;
-  }
+  RENKEI_TRY(const int64_t revision, impl_->NextRevision());
   RENKEI_TRY(crypto::Bytes sealed,
              impl_->Seal("sent_queries", processing_number, revision, envelope));
   RENKEI_TRY(auto st,

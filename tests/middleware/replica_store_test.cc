@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <fstream>
 #include <iterator>
@@ -515,6 +516,154 @@ TEST_F(ReplicaStoreTest, ImportRefusesZeroBatchSize) {
   auto summary = store_->ImportCsv(in, "z.csv", 0);
   ASSERT_FALSE(summary.ok());
   EXPECT_EQ(store_->Count().value(), 0);
+}
+
+// ---- LookupPerson: the citizen's own-data view ----
+
+TEST_F(ReplicaStoreTest, LookupPersonReturnsEveryItemByItemThenLatestVersion) {
+  auto rec = [](const std::string& id, const std::string& tm, int64_t version) {
+    ReplicaRecord r = Record(id, version);
+    r.tm = tm;
+    r.payload = id + " payload";
+    return r;
+  };
+  const std::vector<ReplicaRecord> records = {
+      rec("R-123-v1", "TM00000000000123", 1), rec("R-045-v2", "TM00000000000045", 2),
+      rec("R-123-v3", "TM00000000000123", 3), rec("R-200-v1", "TM00000000000200", 1),
+      rec("R-045-v7", "TM00000000000045", 7), rec("R-123-v2", "TM00000000000123", 2)};
+  // Registered in an order that is neither item nor version order.
+  for (const auto& r : records) ASSERT_TRUE(store_->Register(r).ok()) << r.record_id;
+  auto found = store_->LookupPerson(Record("x").integrated_number, "2024-06-01");
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  std::vector<std::string> ids;
+  for (const auto& r : *found) ids.push_back(r.record_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"R-045-v7", "R-045-v2", "R-123-v3", "R-123-v2",
+                                           "R-123-v1", "R-200-v1"}));
+  for (const auto& r : *found) {
+    auto it = std::find_if(records.begin(), records.end(),
+                           [&](const ReplicaRecord& x) { return x.record_id == r.record_id; });
+    ASSERT_NE(it, records.end());
+    EXPECT_EQ(r, *it) << "every field, payload in clear, comes back for " << r.record_id;
+  }
+}
+
+TEST_F(ReplicaStoreTest, LookupPersonOrdersEqualVersionsByRecordId) {
+  ASSERT_TRUE(store_->Register(Record("R-b", 1)).ok());
+  ASSERT_TRUE(store_->Register(Record("R-a", 1)).ok());
+  auto found = store_->LookupPerson(Record("x").integrated_number, "2024-06-01");
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  ASSERT_EQ(found->size(), 2u);
+  EXPECT_EQ((*found)[0].record_id, "R-a");
+  EXPECT_EQ((*found)[1].record_id, "R-b");
+}
+
+TEST_F(ReplicaStoreTest, LookupPersonHonoursEachRecordsPublicationWindow) {
+  ReplicaRecord early = Record("R-early");
+  early.tm = "TM00000000000001";
+  early.publish_from = "2023-04-01";
+  early.publish_to = "2024-03-31";
+  ReplicaRecord current = Record("R-current");  // 2024-04-01 .. 2025-03-31
+  ReplicaRecord open = Record("R-open");
+  open.tm = "TM00000000000300";
+  open.publish_from = "2024-10-01";
+  open.publish_to = "";
+  for (const auto& r : {early, current, open}) ASSERT_TRUE(store_->Register(r).ok());
+  auto ids_at = [&](const std::string& date) {
+    auto found = store_->LookupPerson(early.integrated_number, date);
+    EXPECT_TRUE(found.ok()) << found.error().message;
+    std::vector<std::string> ids;
+    if (found.ok()) {
+      for (const auto& r : *found) ids.push_back(r.record_id);
+    }
+    return ids;
+  };
+  using Ids = std::vector<std::string>;
+  EXPECT_EQ(ids_at("2023-03-31"), Ids{});
+  EXPECT_EQ(ids_at("2023-04-01"), Ids{"R-early"});
+  EXPECT_EQ(ids_at("2024-03-31"), Ids{"R-early"});
+  EXPECT_EQ(ids_at("2024-04-01"), Ids{"R-current"});
+  EXPECT_EQ(ids_at("2024-09-30"), Ids{"R-current"});
+  EXPECT_EQ(ids_at("2024-10-01"), (Ids{"R-current", "R-open"}));
+  EXPECT_EQ(ids_at("2025-03-31"), (Ids{"R-current", "R-open"}));
+  EXPECT_EQ(ids_at("2025-04-01"), Ids{"R-open"});
+  EXPECT_EQ(ids_at("9999-12-31"), Ids{"R-open"});
+}
+
+TEST_F(ReplicaStoreTest, LookupPersonIgnoresOtherPersons) {
+  ASSERT_TRUE(store_->Register(Record("R-mine")).ok());
+  ReplicaRecord other = Record("R-other");
+  other.integrated_number = netsim::MakeIntegratedNumber(12345678901235);
+  ASSERT_TRUE(store_->Register(other).ok());
+  auto mine = store_->LookupPerson(Record("x").integrated_number, "2024-06-01");
+  ASSERT_TRUE(mine.ok()) << mine.error().message;
+  ASSERT_EQ(mine->size(), 1u);
+  EXPECT_EQ((*mine)[0].record_id, "R-mine");
+  auto theirs = store_->LookupPerson(other.integrated_number, "2024-06-01");
+  ASSERT_TRUE(theirs.ok()) << theirs.error().message;
+  ASSERT_EQ(theirs->size(), 1u);
+  EXPECT_EQ((*theirs)[0].record_id, "R-other");
+  EXPECT_EQ((*theirs)[0].integrated_number, other.integrated_number);
+}
+
+TEST_F(ReplicaStoreTest, LookupPersonOfPersonWithoutRecordsIsEmpty) {
+  ASSERT_TRUE(store_->Register(Record("R-1")).ok());
+  auto found = store_->LookupPerson(netsim::MakeIntegratedNumber(22222222222222), "2024-06-01");
+  ASSERT_TRUE(found.ok()) << found.error().message;
+  EXPECT_TRUE(found->empty());
+}
+
+TEST_F(ReplicaStoreTest, LookupPersonRefusesMyNumberAsPerson) {
+  auto found = store_->LookupPerson("123456789018", "2024-06-01");
+  ASSERT_FALSE(found.ok());
+  EXPECT_EQ(found.error().code, make_error_code(Errc::kInvalidInput));
+  EXPECT_TRUE(found.error().message.starts_with("integrated_number:")) << found.error().message;
+  EXPECT_FALSE(Contains(found.error().message, "123456789018")) << found.error().message;
+}
+
+TEST_F(ReplicaStoreTest, LookupPersonRefusesIntegratedNumberWithBadCheckDigit) {
+  std::string person = Record("x").integrated_number;
+  person.back() = person.back() == '9' ? '0' : static_cast<char>(person.back() + 1);
+  auto found = store_->LookupPerson(person, "2024-06-01");
+  ASSERT_FALSE(found.ok());
+  EXPECT_EQ(found.error().code, make_error_code(Errc::kInvalidInput));
+  EXPECT_TRUE(found.error().message.starts_with("integrated_number:")) << found.error().message;
+}
+
+TEST_F(ReplicaStoreTest, LookupPersonRefusesEmptyPerson) {
+  auto found = store_->LookupPerson("", "2024-06-01");
+  ASSERT_FALSE(found.ok());
+  EXPECT_EQ(found.error().code, make_error_code(Errc::kInvalidInput));
+  EXPECT_TRUE(found.error().message.starts_with("integrated_number:")) << found.error().message;
+}
+
+TEST_F(ReplicaStoreTest, LookupPersonRefusesMalformedDate) {
+  for (const char* date : {"20240601", "2024-02-30", "2024-6-01", "", "2024-06-01T00:00"}) {
+    auto found = store_->LookupPerson(Record("x").integrated_number, date);
+    ASSERT_FALSE(found.ok()) << date;
+    EXPECT_EQ(found.error().code, make_error_code(Errc::kInvalidInput)) << date;
+    EXPECT_TRUE(found.error().message.starts_with("date:")) << found.error().message;
+  }
+}
+
+TEST_F(ReplicaStoreTest, LookupPersonReportsPayloadMovedFromAnotherRow) {
+  ASSERT_TRUE(store_->Register(Record("R-a")).ok());
+  ReplicaRecord b = Record("R-b", 2);
+  b.tm = "TM00000000000456";
+  b.payload = "other";
+  ASSERT_TRUE(store_->Register(b).ok());
+  store_.reset();
+  {
+    auto db = netsim::sql::Database::Open(path_);
+    ASSERT_TRUE(db.ok());
+    ASSERT_TRUE(db->Exec("UPDATE replicas SET (nonce, payload) = (SELECT nonce, payload FROM "
+                         "replicas AS src WHERE src.record_id = 'R-a') WHERE record_id = 'R-b';")
+                    .ok());
+  }
+  Reopen();
+  auto found = store_->LookupPerson(b.integrated_number, "2024-06-01");
+  ASSERT_FALSE(found.ok());
+  EXPECT_EQ(found.error().code, make_error_code(Errc::kCrypto));
+  EXPECT_TRUE(Contains(found.error().message, "R-b")) << found.error().message;
 }
 
 }  // namespace

@@ -5,9 +5,10 @@
 //
 // Received and sent data (answer items, answer bytes) are sealed with AES-256-GCM under a key
 // derived from the body's master key (HMAC-SHA-256(master, "renkei/server/state-key/" +
-// 機関コード)); the nonce is derived from the row key and a per-row revision, which is bumped
-// on every write, so no (key, nonce) pair repeats. The associated data names the row, so a
-// blob copied into another row does not open there.
+// 機関コード)); the nonce is derived from the row key and a revision drawn from one counter
+// of the whole database on every write, so no (key, nonce) pair repeats, not even for a row
+// deleted and written again. The associated data names the row, so a blob copied into
+// another row does not open there.
 //
 // Nothing here holds a 個人番号: persons are named by 団体内統合宛名番号, other bodies' persons
 // only by the token the core converted.

@@ -10,6 +10,7 @@
 #pragma once
 
 #include <boost/json.hpp>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -21,6 +22,39 @@
 
 namespace renkei::netsim::jsonbody {
 namespace json = boost::json;
+
+// The first member name that appears twice in one object of `text`, which must be valid JSON
+// (the parser keeps only the last copy, so the duplicate is found on the text itself).
+inline std::optional<std::string> FirstDuplicateKey(std::string_view text) {
+  std::vector<std::set<std::string>> objects;  // member names seen, per open object
+  std::vector<char> open;                      // '{' or '[' per nesting level
+  for (size_t i = 0; i < text.size(); ++i) {
+    const char c = text[i];
+    if (c == '{' || c == '[') {
+      open.push_back(c);
+      if (c == '{') objects.emplace_back();
+    } else if (c == '}' || c == ']') {
+      if (!open.empty() && open.back() == '{') objects.pop_back();
+      if (!open.empty()) open.pop_back();
+    } else if (c == '"') {
+      std::string str;
+      size_t j = i + 1;
+      for (; j < text.size() && text[j] != '"'; ++j) {
+        if (text[j] == '\\' && j + 1 < text.size()) str += text[j++];
+        str += text[j];
+      }
+      i = j;
+      size_t k = j + 1;
+      while (k < text.size() &&
+             (text[k] == ' ' || text[k] == '\t' || text[k] == '\n' || text[k] == '\r')) {
+        ++k;
+      }
+      const bool is_key = k < text.size() && text[k] == ':' && !open.empty() && open.back() == '{';
+      if (is_key && !objects.back().insert(str).second) return str;
+    }
+  }
+  return std::nullopt;
+}
 
 // Strict reading of a body object: every field required, no field unknown, strings only
 // (arrays of strings where stated). Messages name the document and the field.
@@ -35,11 +69,14 @@ class Fields {
     // One value, one text: the bytes must be exactly what the writer produces. This refuses
     // duplicate members (which the parser would silently collapse), whitespace and escapes
     // a writer never emits, so what was signed or logged is what was read.
-    if (json::serialize(v) !=
-        std::string_view(reinterpret_cast<const char*>(bytes.data()), bytes.size())) {
-      return MakeError(
-          Errc::kParseError,
-          std::string(what) + ": not in canonical form (duplicate member, whitespace or escapes)");
+    const std::string_view text(reinterpret_cast<const char*>(bytes.data()), bytes.size());
+    if (json::serialize(v) != text) {
+      if (auto key = FirstDuplicateKey(text)) {
+        return MakeError(Errc::kParseError,
+                         std::string(what) + ": field '" + *key + "' is given twice");
+      }
+      return MakeError(Errc::kParseError,
+                       std::string(what) + ": not in canonical form (whitespace or escapes)");
     }
     return Fields(std::move(v).as_object(), what);
   }
