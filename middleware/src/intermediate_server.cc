@@ -23,6 +23,7 @@ using netsim::SimTime;
 namespace {
 
 constexpr Duration kLogRetention = Duration::Days(7 * 365 + 2);  // 7 years, leap days included
+constexpr Duration kOperationsOnline = Duration::Days(92);       // 3 months
 
 std::string_view OutcomeName(ProvideOutcome o) {
   switch (o) {
@@ -182,6 +183,8 @@ class IntermediateServer::Impl {
   // ---- logs ----
   void Log(ProvisionLogRecord record);
   void ArmSealTimer();
+  // Deletes operation-record archive files whose day is before `cutoff`; returns how many.
+  Result<int64_t> PurgeArchives(SimTime cutoff);
   void Fail(const Error& e) {
     if (!failure_) failure_ = e;
   }
@@ -1532,6 +1535,7 @@ Result<PurgeReport> IntermediateServer::Purge(const netsim::Session& session) {
   RENKEI_CHECK_OK(impl_->Authorize(session, Role::kOperator, "purge"));
   const SimTime now = impl_->loop_.Now();
   PurgeReport report;
+  RENKEI_TRY(report.archive_files, impl_->PurgeArchives(now - kLogRetention));
   RENKEI_TRY(report.log_records, impl_->log_.Purge(now - kLogRetention));
   auto used = impl_->used_->PurgeExpired(now);
   if (!used.ok()) return Storage(used.error());
@@ -1689,6 +1693,45 @@ Status IntermediateServer::WriteBatchResult(int64_t batch_id, std::ostream& out)
   out << rows.str();
   if (!out) return MakeError(Errc::kStorage, "result file: write failed");
   return OkStatus();
+}
+
+Result<int64_t> IntermediateServer::ArchiveOperations(const netsim::Session& auditor) {
+  if (impl_->config_.data_dir == ":memory:") {
+    return Invalid("archive: a server kept in memory has no archive directory");
+  }
+  const std::filesystem::path dir = std::filesystem::path(impl_->config_.data_dir) / "archive";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return MakeError(Errc::kStorage, "archive: cannot create " + dir.string());
+  const SimTime now = impl_->loop_.Now();
+  const std::string path = (dir / ("operations-" + netsim::FormatYmd(now) + ".csv")).string();
+  auto n = impl_->staff_.ArchiveOperations(auditor, now - kOperationsOnline, path);
+  if (!n.ok()) return n.error();
+  return n.value();
+}
+
+Result<int64_t> IntermediateServer::Impl::PurgeArchives(SimTime cutoff) {
+  if (config_.data_dir == ":memory:") return int64_t{0};
+  const std::filesystem::path dir = std::filesystem::path(config_.data_dir) / "archive";
+  std::error_code ec;
+  if (!std::filesystem::exists(dir, ec)) return int64_t{0};
+  // Archive files carry their day in the name; one is deleted once that day is past retention.
+  const std::string last_day = netsim::FormatYmd(cutoff);
+  std::vector<std::filesystem::path> old;
+  for (const auto& entry : std::filesystem::directory_iterator(dir, ec)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() == 23 && name.starts_with("operations-") && name.ends_with(".csv") &&
+        name.substr(11, 8) < last_day) {
+      old.push_back(entry.path());
+    }
+  }
+  std::sort(old.begin(), old.end());
+  for (const auto& p : old) {
+    if (!std::filesystem::remove(p, ec) || ec) {
+      return MakeError(Errc::kStorage, "archive: cannot delete " + p.string());
+    }
+  }
+  return static_cast<int64_t>(old.size());
 }
 
 const std::optional<Error>& IntermediateServer::failure() const { return impl_->failure_; }

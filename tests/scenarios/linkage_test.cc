@@ -455,3 +455,45 @@ TEST_F(LinkageTest, StaffPasswordsThatExpireDuringALongRunAreRenewed) {
 
 }  // namespace
 }  // namespace renkei::scenarios
+
+namespace renkei::scenarios {
+namespace {
+
+TEST(LinkageOnDiskTest, OperationRecordsArchiveAfterThreeMonthsAndArchivesGoAfterSevenYears) {
+  const fs::path dir = fs::path(::testing::TempDir()) / "linkage_archive";
+  fs::remove_all(dir);
+  struct Fixture : LinkageTest {
+    void TestBody() override {}
+  } f;
+  f.Build(dir.string());
+  ASSERT_NE(f.world, nullptr);
+  f.Query(*f.a, f.people[0].at_a, f.b->institution);
+  World& w = *f.world;
+  w.RunUntil(w.loop().Now() + Duration::Days(100));
+  auto auditor = w.ServerSession(*f.b, "auditor");
+  ASSERT_TRUE(auditor.ok()) << auditor.error().message;
+  auto archived = f.b->server->ArchiveOperations(auditor.value());
+  ASSERT_TRUE(archived.ok()) << archived.error().message;
+  EXPECT_GT(archived.value(), 0);
+  const fs::path archive_dir = dir / kSendai / "middleware" / "archive";
+  ASSERT_EQ(std::distance(fs::directory_iterator(archive_dir), fs::directory_iterator()), 1);
+  // A viewer may not archive.
+  auto viewer = w.ServerSession(*f.b, "viewer");
+  EXPECT_FALSE(f.b->server->ArchiveOperations(viewer.value()).ok());
+
+  w.RunUntil(w.loop().Now() + Duration::Days(7 * 365 + 10));
+  auto op = w.ServerSession(*f.b, "operator");
+  ASSERT_TRUE(op.ok()) << op.error().message;
+  auto purged = f.b->server->Purge(op.value());
+  ASSERT_TRUE(purged.ok()) << purged.error().message;
+  EXPECT_EQ(purged->archive_files, 1);
+  EXPECT_EQ(std::distance(fs::directory_iterator(archive_dir), fs::directory_iterator()), 0);
+  auto check = f.b->server->CheckLog();
+  ASSERT_TRUE(check.ok());
+  EXPECT_TRUE(check->intact) << check->reason;
+  f.world.reset();
+  fs::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace renkei::scenarios

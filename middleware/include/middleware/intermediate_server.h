@@ -196,6 +196,7 @@ struct CitizenView {
 };
 
 struct PurgeReport {
+  int64_t archive_files = 0;  // operation-record archives past 7 years
   int64_t log_records = 0;
   int64_t used_permits = 0;
   int64_t sent_answers = 0;
@@ -296,10 +297,15 @@ class IntermediateServer {
   // ---- system management (operator) ----
   ServerStats stats() const;
   Result<Health> CheckHealth();
-  // Removes what is past retention at `now`: log batches older than 7 years, used permits and
-  // sent answers past their permit's expiry, done queries older than query_retention.
+  // Removes what is past retention at `now`: operation-record archives and log batches older
+  // than 7 years, used permits and sent answers past their permit's expiry, done queries older
+  // than query_retention.
   Result<PurgeReport> Purge(const netsim::Session& session);
   Result<uint32_t> RotateReplicaKey(const netsim::Session& session);
+  // Moves operation records older than 3 months (simulated time) to the CSV file
+  // DATA_DIR/archive/operations-<YYYYMMDD>.csv, kept for 7 years (Purge deletes older files).
+  // Needs the auditor role; kInvalidInput for a server kept in memory. Returns the count.
+  Result<int64_t> ArchiveOperations(const netsim::Session& auditor);
 
   // The first storage failure met on the event loop, if any (the simulation should stop).
   const std::optional<Error>& failure() const;
