@@ -19,6 +19,8 @@ constexpr Command kCommands[] = {
     {"demo", "register generated residents in an addressing server and show what happened",
      &RunDemo},
     {"verify-logs", "check a provision log's hash chain and seals", &RunVerifyLogs},
+    {"run", "run a scenario file: world, timeline, expectations, reports", &RunRun},
+    {"validate", "check a scenario file without running it", &RunValidate},
 };
 
 void PrintUsage(std::ostream& os) {

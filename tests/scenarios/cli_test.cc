@@ -436,6 +436,7 @@ TEST(CliBinaryTest, HelpRunsInTheBuiltExecutable) {
   EXPECT_TRUE(Contains(output, "usage: renkei")) << output;
   EXPECT_TRUE(Contains(output, "check")) << output;
   EXPECT_TRUE(Contains(output, "gen")) << output;
+  EXPECT_TRUE(Contains(output, "validate")) << output;
 }
 
 // ---- demo ----

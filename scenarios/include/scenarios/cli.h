@@ -25,5 +25,7 @@ int RunCheck(const std::vector<std::string>& args, std::ostream& out, std::ostre
 int RunGen(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunDemo(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunVerifyLogs(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int RunValidate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int RunRun(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace renkei::scenarios

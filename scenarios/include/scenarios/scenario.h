@@ -1,0 +1,155 @@
+// Scenario: what a scenario file describes, as plain values. The parser (LoadScenario) reads
+// YAML into it and refuses every mistake with file:line:column and what was expected; the
+// runner (scenarios/runner.h) builds a World from it, plays the timeline and checks the
+// expectations. docs/scenarios.md is the language reference.
+//
+// A rehearsal in a few lines:
+//
+//   scenario: 転入者の接種記録照会
+//   narration:
+//     ja: 仙台市から長岡市へ転入した住民の接種記録を照会します。
+//     en: Nagaoka queries Sendai for the vaccination record of a resident who moved in.
+//   seed: 42
+//   start: 2024-06-03T09:00:00
+//   world:
+//     bodies: [{code: "152021"}, {code: "041009"}]
+//     movers: [{from: "041009", to: "152021", count: 3, vaccinated: true}]
+//   timeline:
+//     - {at: 1m, query: {id: q1, from: "152021", to: "041009", person: 1}}
+//   expect:
+//     - {query: q1, status: "09"}
+//     - {logs_verify: true}
+//
+// Durations are "<n>ms", "<n>s", "<n>m", "<n>h" or "<n>d". Codes (地方公共団体コード, JM, JT,
+// TM, status codes) are strings; quote digit-only codes so YAML keeps their leading zeros.
+//
+// Thread safety: values only.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "netsim/result.h"
+#include "netsim/time.h"
+
+namespace renkei::scenarios {
+
+// Where a value came from, for messages about it after parsing ("file:line:col").
+struct SourcePos {
+  std::string file;
+  int line = 0;                  // 1-based
+  int column = 0;                // 1-based
+  std::string Describe() const;  // "file:line:column"
+};
+
+struct BodySpec {
+  std::string lgcode;  // from `code` or resolved from `name`
+  std::string name;    // the registry's name for it, e.g. 長岡市
+  int residents = 0;   // residents of this body only, generated (ResidentGenerator)
+  SourcePos pos;
+};
+
+// People who lived in `from` and now live in `to`: registered at both bodies (the transfer-in
+// case). Movers are numbered from 1 in the order of the file: `person: 3` is the third mover.
+struct MoverSpec {
+  std::string from;  // 地方公共団体コード
+  std::string to;
+  int count = 0;
+  bool vaccinated = true;  // `from` holds a vaccination replica for each of them
+  SourcePos pos;
+};
+
+struct FlagSpec {
+  std::string body;  // 地方公共団体コード holding the flag
+  int person = 0;    // mover number
+  std::string kind;  // "suppress" | "self-info-blocked"
+  std::string tm;    // empty: every item
+  std::string reason;
+  SourcePos pos;
+};
+
+struct WorldSpec {
+  std::vector<BodySpec> bodies;
+  std::vector<MoverSpec> movers;
+  std::vector<FlagSpec> flags;
+};
+
+struct NetworkSpec {
+  netsim::Duration latency = netsim::Duration::Millis(4);  // fixed, every link
+  double loss = 0.0;                                       // Bernoulli, every link
+};
+
+struct QuerySpec {
+  std::string id;  // names the query for decisions and expectations; unique
+  std::string from;
+  std::string to;
+  std::string jm = "JM00160200000000";
+  std::string jt = "JT00160200000001";
+  std::vector<std::string> tm = {"TM00160200000001"};
+  int person = 0;  // mover number (the requester's 統合宛名番号 of that mover)
+  bool non_disclosure = false;
+};
+
+struct DecisionSpec {
+  std::string query;                // id of a query held for review at its provider
+  std::string decision;             // "approve" | "approve-partial" | "refuse"
+  std::vector<std::string> remove;  // TM items, approve-partial only
+  std::string reason;
+};
+
+struct FaultSpec {
+  std::string node_down;      // 地方公共団体コード of a body, or "core"
+  netsim::Duration duration;  // how long it stays down
+};
+
+struct TimelineEvent {
+  netsim::Duration at;  // after the scenario's start
+  enum class Kind { kQuery, kDecision, kFault } kind = Kind::kQuery;
+  QuerySpec query;
+  DecisionSpec decision;
+  FaultSpec fault;
+  std::string narration;  // optional line shown with --narrate
+  SourcePos pos;
+};
+
+struct Expectation {
+  enum class Kind {
+    kQueryStatus,  // {query: q1, status: "09"} (also item: "01" for the first item)
+    kCount,        // {count: {status: "09"}, equals: 3}
+    kLogsVerify,   // {logs_verify: true}
+    kNoMyNumber,   // {no_mynumber_in_outputs: true}
+  } kind = Kind::kQueryStatus;
+  std::string query;
+  std::string status;  // record status code
+  std::string item;    // item status code of the first item, optional
+  int64_t equals = 0;
+  SourcePos pos;
+  std::string Describe() const;  // one line for reports: "q1 status 09"
+};
+
+struct Scenario {
+  std::string name;
+  std::string narration_ja;
+  std::string narration_en;
+  uint64_t seed = 1;
+  netsim::SimTime start;
+  WorldSpec world;
+  NetworkSpec network;
+  std::vector<TimelineEvent> timeline;  // in file order; `at` need not be sorted
+  std::vector<Expectation> expect;
+  std::string source;  // the file it came from
+};
+
+// Reads and checks a scenario file. Every error is kInvalidArgument with a message
+// "file:line:column: what is wrong; expected …" for the first mistake: unknown or missing
+// fields, wrong types, bad codes, unknown bodies (not in the shipped registry, or not declared
+// in world.bodies), negative or malformed durations, movers or persons out of range, duplicate
+// query ids, decisions naming unknown queries, unknown expectation kinds or statuses.
+Result<Scenario> LoadScenario(const std::string& path);
+// The same from text; `source_name` stands in for the file name in messages.
+Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source_name);
+
+}  // namespace renkei::scenarios

@@ -1,0 +1,84 @@
+// `renkei run SCENARIO.yaml [--seed N] [--out DIR] [--narrate]`: renkei's main job. Builds the
+// world the scenario describes, plays its timeline, checks its expectations and writes
+// DIR/summary.json and DIR/junit.xml. Exit 0 when every expectation is met, 1 when one is not,
+// 2 for an invalid scenario or bad usage.
+#include <boost/program_options.hpp>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "scenarios/cli.h"
+#include "scenarios/runner.h"
+#include "scenarios/scenario.h"
+
+namespace renkei::scenarios {
+namespace {
+
+namespace po = boost::program_options;
+
+constexpr std::string_view kUsage =
+    "usage: renkei run SCENARIO.yaml [--seed N] [--out DIR] [--narrate]\n"
+    "\n"
+    "Runs a scenario on the simulated network and checks its expectations. Writes\n"
+    "DIR/summary.json and DIR/junit.xml (and the bodies' databases under DIR/data). Exit 0:\n"
+    "every expectation met; 1: one failed; 2: invalid scenario or usage.\n"
+    "\n"
+    "options:\n";
+
+int UsageError(std::ostream& err, const std::string& message) {
+  err << "renkei run: " << message << "\n"
+      << "Run `renkei run --help` for usage.\n";
+  return kExitUsage;
+}
+
+}  // namespace
+
+int RunRun(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
+  po::options_description visible(100);
+  visible.add_options()("help,h", "show this help")("seed", po::value<uint64_t>()->value_name("N"),
+                                                    "seed instead of the scenario's")(
+      "out", po::value<std::string>()->value_name("DIR")->default_value("out/run"),
+      "where reports and databases go")("narrate", "print a step-by-step account for trainers");
+  po::options_description all;
+  all.add(visible).add_options()("scenario", po::value<std::string>());
+  po::positional_options_description positional;
+  positional.add("scenario", 1);
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return UsageError(err, e.what());
+  }
+  if (vm.count("help")) {
+    out << kUsage << visible;
+    return kExitOk;
+  }
+  if (!vm.count("scenario")) return UsageError(err, "expected SCENARIO.yaml");
+  auto scenario = LoadScenario(vm["scenario"].as<std::string>());
+  if (!scenario.ok()) {
+    err << "renkei run: " << scenario.error().Describe() << "\n";
+    return kExitUsage;
+  }
+  RunOptions options;
+  if (vm.count("seed")) options.seed = vm["seed"].as<uint64_t>();
+  options.out_dir = vm["out"].as<std::string>();
+  if (vm.count("narrate")) options.narration = &out;
+  auto summary = RunScenario(scenario.value(), options);
+  if (!summary.ok()) {
+    err << "renkei run: " << summary.error().Describe() << "\n";
+    return kExitUsage;
+  }
+  out << scenario->name << " (seed " << summary->seed << "): " << summary->queries << " queries, "
+      << summary->events << " events\n";
+  for (const ExpectationResult& r : summary->expectations) {
+    out << (r.passed ? "  ok    " : "  FAIL  ") << r.expectation.Describe() << " — " << r.actual
+        << "\n";
+  }
+  for (const std::string& e : summary->timeline_errors) out << "  FAIL  timeline: " << e << "\n";
+  out << (summary->passed() ? "PASSED" : "FAILED") << "; reports in " << options.out_dir
+      << "/summary.json and " << options.out_dir << "/junit.xml\n";
+  return summary->passed() ? kExitOk : kExitFailed;
+}
+
+}  // namespace renkei::scenarios

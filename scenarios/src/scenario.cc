@@ -1,0 +1,1214 @@
+// The scenario parser: YAML text → Scenario, refusing every mistake with file:line:column.
+//
+// yaml-cpp builds the node tree (and throws on malformed YAML, which is caught here and turned
+// into the same kind of message); everything else is checked by hand, field by field, so that
+// every message can say where the value is, what is wrong with it and what was expected.
+// yaml-cpp keeps scalars as text and records only whether they were quoted (tag "!") or plain
+// (tag "?"); this file decides the types: a number or true/false must be plain, a text may be
+// either. Marks count bytes; messages count characters, so a column after Japanese text is the
+// column an editor shows.
+//
+// Values quoted in messages go through QuoteValue, which never echoes anything that could be a
+// 個人番号 (a run of 12 or more digits), so a scenario that carries one by mistake does not leak
+// it into a terminal or a CI log.
+#include "scenarios/scenario.h"
+
+#include <yaml-cpp/depthguard.h>
+#include <yaml-cpp/yaml.h>
+
+#include <algorithm>
+#include <charconv>
+#include <cmath>
+#include <cstdint>
+#include <exception>
+#include <filesystem>
+#include <fstream>
+#include <initializer_list>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "addressing/resident_generator.h"
+#include "middleware/batch_file.h"
+#include "netsim/errors.h"
+#include "netsim/identifiers.h"
+#include "netsim/institution_registry.h"
+
+namespace renkei::scenarios {
+
+std::string SourcePos::Describe() const {
+  return file + ":" + std::to_string(line) + ":" + std::to_string(column);
+}
+
+std::string Expectation::Describe() const {
+  switch (kind) {
+    case Kind::kQueryStatus:
+      return query + " status " + status + (item.empty() ? "" : " item " + item);
+    case Kind::kCount:
+      return "count of status " + status + " equals " + std::to_string(equals);
+    case Kind::kLogsVerify:
+      return "provision logs verify";
+    case Kind::kNoMyNumber:
+      return "no 個人番号 in outputs";
+  }
+  return "unknown expectation";
+}
+
+namespace {
+
+using netsim::Duration;
+
+constexpr int64_t kMaxResidentsPerBody = 1'000'000;
+constexpr int64_t kMaxMoversPerEntry = 10'000;
+constexpr int64_t kMaxMovers = 100'000;
+constexpr size_t kMaxQueryIdLength = 32;
+constexpr size_t kMaxFileBytes = size_t{16} << 20;
+constexpr size_t kMaxQuotedChars = 60;
+constexpr Duration kMaxDuration = Duration::Days(365);
+constexpr netsim::CivilTime kDefaultStart{2024, 6, 3, 9, 0, 0, 0};
+
+constexpr std::string_view kDurationForm =
+    "written as a whole number followed by ms, s, m, h or d, such as 90s or 5m";
+
+std::string RegistryPath() {
+  return std::string(RENKEI_SOURCE_DIR) + "/netsim/data/institutions.csv";
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// True when `text` holds a run of 12 or more digits, ASCII or full-width (U+FF10..U+FF19, EF BC
+// 90..99 in UTF-8): such a value might be a 個人番号 and is never echoed.
+bool MayHoldMyNumber(std::string_view text) {
+  int run = 0;
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (IsDigit(text[i])) {
+      ++i;
+      if (++run >= 12) return true;
+    } else if (c == 0xEF && i + 2 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) == 0xBC &&
+               static_cast<unsigned char>(text[i + 2]) >= 0x90 &&
+               static_cast<unsigned char>(text[i + 2]) <= 0x99) {
+      i += 3;
+      if (++run >= 12) return true;
+    } else {
+      ++i;
+      run = 0;
+    }
+  }
+  return false;
+}
+
+// 'value' for messages: shortened past kMaxQuotedChars characters, withheld when it might be a
+// 個人番号.
+std::string QuoteValue(std::string_view value) {
+  if (MayHoldMyNumber(value)) return "(a value with 12 or more digits, not shown)";
+  size_t chars = 0;
+  size_t end = 0;
+  for (; end < value.size(); ++end) {
+    if ((static_cast<unsigned char>(value[end]) & 0xC0) != 0x80 && chars++ == kMaxQuotedChars) {
+      return "'" + std::string(value.substr(0, end)) + "…'";
+    }
+  }
+  return "'" + std::string(value) + "'";
+}
+
+std::string JoinNames(std::initializer_list<std::string_view> names) {
+  std::string out;
+  for (const std::string_view n : names) {
+    if (!out.empty()) out += ", ";
+    out += n;
+  }
+  return out;
+}
+
+// The first byte offset of a malformed UTF-8 sequence, or npos.
+size_t FirstInvalidUtf8(std::string_view s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    size_t len = 0;
+    uint32_t cp = 0;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xC2 && c <= 0xDF) {
+      len = 2;
+      cp = c & 0x1Fu;
+    } else if (c >= 0xE0 && c <= 0xEF) {
+      len = 3;
+      cp = c & 0x0Fu;
+    } else if (c >= 0xF0 && c <= 0xF4) {
+      len = 4;
+      cp = c & 0x07u;
+    } else {
+      return i;
+    }
+    if (i + len > s.size()) return i;
+    for (size_t k = 1; k < len; ++k) {
+      const auto cc = static_cast<unsigned char>(s[i + k]);
+      if ((cc & 0xC0) != 0x80) return i;
+      cp = (cp << 6) | (cc & 0x3Fu);
+    }
+    const bool overlong = (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000);
+    if (overlong || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return i;
+    i += len;
+  }
+  return std::string_view::npos;
+}
+
+// A value in the document: its node, where to point at it (the key's mark when the value is
+// empty, since yaml-cpp marks an empty value at the next token) and what to call it.
+struct Value {
+  YAML::Node node;
+  YAML::Mark mark;
+  std::string name;
+  YAML::Mark key_mark;  // where its key is, for a map's field; else the same as `mark`
+};
+
+// A map whose keys were checked against the allowed ones.
+struct Fields {
+  YAML::Mark mark;
+  std::vector<Value> values;
+
+  const Value* Find(std::string_view name) const {
+    for (const Value& v : values) {
+      if (v.name == name) return &v;
+    }
+    return nullptr;
+  }
+};
+
+bool IsQuoted(const YAML::Node& node) {
+  return node.Tag() == "!" || node.Tag() == "tag:yaml.org,2002:str";
+}
+
+// How a value looks, for "X is <this>; expected …".
+std::string Shape(const YAML::Node& node) {
+  if (node.IsMap()) return "a map";
+  if (node.IsSequence()) return "a list";
+  if (!node.IsDefined() || node.IsNull()) return "empty";
+  if (IsQuoted(node)) return "the quoted text " + QuoteValue(node.Scalar());
+  return QuoteValue(node.Scalar());
+}
+
+class Parser {
+ public:
+  Parser(std::string_view text, std::string source) : text_(text), source_(std::move(source)) {
+    line_starts_.push_back(0);
+    for (size_t i = 0; i < text_.size(); ++i) {
+      if (text_[i] == '\n') line_starts_.push_back(i + 1);
+    }
+  }
+
+  Result<Scenario> Parse() {
+    if (const size_t bad = FirstInvalidUtf8(text_); bad != std::string_view::npos) {
+      YAML::Mark m;
+      m.pos = static_cast<int>(bad);
+      m.line = static_cast<int>(std::upper_bound(line_starts_.begin(), line_starts_.end(), bad) -
+                                line_starts_.begin() - 1);
+      m.column = static_cast<int>(bad - line_starts_[static_cast<size_t>(m.line)]);
+      return Fail(m, "a byte that is not UTF-8", "UTF-8 text");
+    }
+    std::vector<YAML::Node> docs;
+    try {
+      docs = YAML::LoadAll(std::string(text_));
+    } catch (const YAML::DeepRecursion& e) {
+      return Fail(e.mark, "the YAML nests too deeply", "a scenario a few levels deep");
+    } catch (const YAML::Exception& e) {
+      return YamlError(e);
+    }
+    YAML::Mark start;
+    if (docs.empty() || !docs.front().IsDefined() || docs.front().IsNull()) {
+      return Fail(start, "the scenario is empty",
+                  "a map with at least scenario and world (docs/scenarios.md)");
+    }
+    if (docs.size() > 1) {
+      return Fail(docs[1].Mark(), "a second YAML document in the file",
+                  "one scenario per file (no second '---')");
+    }
+    try {
+      Status status =
+          ParseRoot(Value{docs.front(), docs.front().Mark(), "the scenario", docs.front().Mark()});
+      if (!status.ok()) return status.error();
+    } catch (const YAML::Exception& e) {
+      return YamlError(e);
+    }
+    return std::move(scenario_);
+  }
+
+ private:
+  // ---- positions and errors ----
+
+  SourcePos Pos(const YAML::Mark& m) const {
+    SourcePos p{source_, 1, 1};
+    if (m.is_null() || m.line < 0 || m.column < 0) return p;
+    p.line = m.line + 1;
+    const auto line = static_cast<size_t>(m.line);
+    if (line >= line_starts_.size()) {
+      p.column = m.column + 1;
+      return p;
+    }
+    // Marks count bytes; people count characters.
+    const size_t begin = line_starts_[line];
+    const size_t end = std::min(text_.size(), begin + static_cast<size_t>(m.column));
+    int chars = 0;
+    for (size_t i = begin; i < end && text_[i] != '\n'; ++i) {
+      if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++chars;
+    }
+    p.column = chars + 1;
+    return p;
+  }
+
+  SourcePos Pos(const Value& v) const { return Pos(v.mark); }
+
+  Error Fail(const YAML::Mark& m, std::string_view what, std::string_view expected) const {
+    return MakeError(netsim::Errc::kInvalidArgument, Pos(m).Describe() + ": " + std::string(what) +
+                                                         "; expected " + std::string(expected));
+  }
+  Error Fail(const Value& v, std::string_view what, std::string_view expected) const {
+    return Fail(v.mark, what, expected);
+  }
+
+  // yaml-cpp's own complaint, with a hint for the usual causes.
+  Error YamlError(const YAML::Exception& e) const {
+    // A tab in the indentation of a line with content, at or before the failure, is the usual
+    // cause of "illegal map value" and friends; point at the tab itself. (Unclosed brackets and
+    // unknown anchors have their own cause, and tabs inside brackets are legal.)
+    const bool flow_or_alias = e.msg == YAML::ErrorMsg::END_OF_SEQ_FLOW ||
+                               e.msg == YAML::ErrorMsg::END_OF_MAP_FLOW ||
+                               e.msg == YAML::ErrorMsg::UNKNOWN_ANCHOR;
+    const size_t last_line =
+        e.mark.is_null() || e.mark.line < 0
+            ? line_starts_.size() - 1
+            : std::min(line_starts_.size() - 1, static_cast<size_t>(e.mark.line));
+    for (size_t line = 0; !flow_or_alias && line <= last_line; ++line) {
+      size_t i = line_starts_[line];
+      size_t first_tab = std::string_view::npos;
+      for (; i < text_.size() && (text_[i] == ' ' || text_[i] == '\t'); ++i) {
+        if (text_[i] == '\t' && first_tab == std::string_view::npos) first_tab = i;
+      }
+      const bool content =
+          i < text_.size() && text_[i] != '\n' && text_[i] != '\r' && text_[i] != '#';
+      if (first_tab != std::string_view::npos && content) {
+        YAML::Mark m;
+        m.line = static_cast<int>(line);
+        m.column = static_cast<int>(first_tab - line_starts_[line]);
+        return Fail(m, "a tab in the indentation (YAML allows only spaces there)",
+                    "spaces for indentation");
+      }
+    }
+    std::string expected = "well-formed YAML";
+    if (e.msg == YAML::ErrorMsg::END_OF_SEQ_FLOW) {
+      expected = "']' closing the list opened with '['";
+    } else if (e.msg == YAML::ErrorMsg::END_OF_MAP_FLOW) {
+      expected = "'}' closing the map opened with '{'";
+    } else if (e.msg == YAML::ErrorMsg::MAP_VALUE || e.msg == YAML::ErrorMsg::MAP_KEY) {
+      expected = "one 'key: value' per line, nested keys indented with spaces";
+    } else if (e.msg == YAML::ErrorMsg::UNKNOWN_ANCHOR) {
+      expected = "an alias (*name) naming an anchor (&name) defined before it";
+    }
+    const std::string msg = MayHoldMyNumber(e.msg) ? "(details not shown)" : e.msg;
+    return Fail(e.mark, "malformed YAML: " + msg, expected);
+  }
+
+  // ---- shapes ----
+
+  // `v` as a map whose keys are all in `allowed`; `what` names it in messages ("world").
+  Result<Fields> MapOf(const Value& v, std::string_view what,
+                       std::initializer_list<std::string_view> allowed) const {
+    if (!v.node.IsMap()) {
+      return Fail(
+          v, std::string(what) + " is " + Shape(v.node),
+          std::string("a map with ") + (allowed.size() == 1 ? "" : "any of ") + JoinNames(allowed));
+    }
+    Fields fields;
+    fields.mark = v.node.Mark();
+    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+      const YAML::Node key = it->first;
+      const YAML::Node value = it->second;
+      if (!key.IsScalar()) {
+        return Fail(key.Mark(), "a key in " + std::string(what) + " is " + Shape(key),
+                    "a field name (one of " + JoinNames(allowed) + ")");
+      }
+      const std::string& name = key.Scalar();
+      if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+        return Fail(key.Mark(), "unknown field " + QuoteValue(name) + " in " + std::string(what),
+                    "one of " + JoinNames(allowed));
+      }
+      if (const Value* earlier = fields.Find(name)) {
+        return Fail(key.Mark(),
+                    "field '" + name + "' appears twice in " + std::string(what) + " (first at " +
+                        Pos(earlier->key_mark).Describe() + ")",
+                    "each field once");
+      }
+      const YAML::Mark mark =
+          (value.IsNull() || value.Mark().is_null()) ? key.Mark() : value.Mark();
+      fields.values.push_back(Value{value, mark, name, key.Mark()});
+    }
+    return fields;
+  }
+
+  Result<std::vector<Value>> ListOf(const Value& v, std::string_view item) const {
+    if (!v.node.IsSequence()) {
+      return Fail(v, v.name + " is " + Shape(v.node), "a list of " + std::string(item));
+    }
+    std::vector<Value> out;
+    size_t index = 0;
+    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+      const YAML::Node node = *it;
+      ++index;
+      const YAML::Mark mark = node.Mark().is_null() ? v.mark : node.Mark();
+      out.push_back(Value{node, mark, v.name + "[" + std::to_string(index) + "]", mark});
+    }
+    return out;
+  }
+
+  Error Missing(const Fields& f, std::string_view what, std::string_view field,
+                std::string_view expected) const {
+    return Fail(f.mark, std::string(what) + " has no " + std::string(field), expected);
+  }
+
+  // ---- scalars ----
+
+  Result<std::string> Text(const Value& v, std::string_view expected) const {
+    if (!v.node.IsScalar()) return Fail(v, v.name + " is " + Shape(v.node), expected);
+    return v.node.Scalar();
+  }
+
+  Result<std::string> NonEmptyText(const Value& v, std::string_view expected) const {
+    RENKEI_TRY(std::string text, Text(v, expected));
+    if (text.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return Fail(v, v.name + " is blank", expected);
+    }
+    return text;
+  }
+
+  // A plain (unquoted) decimal integer in [min, max].
+  Result<int64_t> Integer(const Value& v, int64_t min, int64_t max) const {
+    const std::string expected =
+        "an integer from " + std::to_string(min) + " to " + std::to_string(max);
+    if (!v.node.IsScalar() || IsQuoted(v.node)) {
+      return Fail(v, v.name + " is " + Shape(v.node), expected + " (without quotes)");
+    }
+    const std::string& s = v.node.Scalar();
+    int64_t n = 0;
+    const char* first = s.data();
+    const char* last = s.data() + s.size();
+    const bool digits =
+        !s.empty() && std::all_of(s.begin() + (s[0] == '-' ? 1 : 0), s.end(), IsDigit) && s != "-";
+    const auto [ptr, ec] = std::from_chars(first, last, n);
+    if (!digits || (ec != std::errc() && ec != std::errc::result_out_of_range)) {
+      return Fail(v, v.name + " " + QuoteValue(s) + " is not an integer", expected);
+    }
+    if (ec == std::errc::result_out_of_range || ptr != last || n < min || n > max) {
+      return Fail(v, v.name + " " + QuoteValue(s) + " is out of range", expected);
+    }
+    return n;
+  }
+
+  Result<bool> Bool(const Value& v) const {
+    if (v.node.IsScalar() && !IsQuoted(v.node)) {
+      const std::string& s = v.node.Scalar();
+      if (s == "true" || s == "True" || s == "TRUE") return true;
+      if (s == "false" || s == "False" || s == "FALSE") return false;
+    }
+    return Fail(v, v.name + " is " + Shape(v.node), "true or false (without quotes)");
+  }
+
+  // "<n>ms", "<n>s", "<n>m", "<n>h", "<n>d" or a bare "0"; never negative, above zero when
+  // `positive`, at most kMaxDuration.
+  Result<Duration> DurationOf(const Value& v, bool positive) const {
+    const std::string expected =
+        std::string(positive ? "a duration above 0, " : "a duration of 0 or more, ") +
+        std::string(kDurationForm);
+    if (!v.node.IsScalar()) return Fail(v, v.name + " is " + Shape(v.node), expected);
+    const std::string& s = v.node.Scalar();
+    size_t digits = 0;
+    const bool negative = !s.empty() && s[0] == '-';
+    const size_t begin = negative ? 1 : 0;
+    while (begin + digits < s.size() && IsDigit(s[begin + digits])) ++digits;
+    const std::string_view unit = std::string_view(s).substr(begin + digits);
+    int64_t unit_us = 0;
+    if (unit == "ms") {
+      unit_us = Duration::Millis(1).micros();
+    } else if (unit == "s") {
+      unit_us = Duration::Seconds(1).micros();
+    } else if (unit == "m") {
+      unit_us = Duration::Minutes(1).micros();
+    } else if (unit == "h") {
+      unit_us = Duration::Hours(1).micros();
+    } else if (unit == "d") {
+      unit_us = Duration::Days(1).micros();
+    } else if (unit.empty() && digits > 0 && s.find_first_not_of('0', begin) == std::string::npos) {
+      unit_us = 1;  // a bare 0 needs no unit
+    }
+    if (digits == 0 || unit_us == 0) {
+      return Fail(v, v.name + " " + QuoteValue(s) + " is not a duration", expected);
+    }
+    if (negative) return Fail(v, v.name + " " + QuoteValue(s) + " is negative", expected);
+    int64_t n = 0;
+    const auto [ptr, ec] = std::from_chars(s.data() + begin, s.data() + begin + digits, n);
+    if (ec != std::errc() || n > kMaxDuration.micros() / unit_us ||
+        Duration::Micros(n * unit_us) > kMaxDuration) {
+      return Fail(v, v.name + " " + QuoteValue(s) + " is too long", "a duration of at most 365d");
+    }
+    const Duration d = Duration::Micros(n * unit_us);
+    if (positive && d <= Duration()) {
+      return Fail(v, v.name + " " + QuoteValue(s) + " is zero", expected);
+    }
+    return d;
+  }
+
+  // A plain decimal number in [0, 1).
+  Result<double> Probability(const Value& v) const {
+    const std::string expected = "a number from 0 up to but not including 1, such as 0.01";
+    if (!v.node.IsScalar() || IsQuoted(v.node)) {
+      return Fail(v, v.name + " is " + Shape(v.node), expected);
+    }
+    const std::string& s = v.node.Scalar();
+    const bool chars_ok = !s.empty() && s.find_first_not_of("0123456789.eE+-") == std::string::npos;
+    double x = 0;
+    const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), x);
+    if (!chars_ok || ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(x)) {
+      return Fail(v, v.name + " " + QuoteValue(s) + " is not a number", expected);
+    }
+    if (x < 0 || x >= 1) {
+      return Fail(v, v.name + " " + QuoteValue(s) + " is out of range", expected);
+    }
+    return x;
+  }
+
+  // A JM, JT or TM code.
+  Result<std::string> Code(const Value& v, netsim::CodeKind kind) const {
+    const std::string prefix(netsim::CodeKindPrefix(kind));
+    const std::string expected =
+        "a " + prefix + " code: " + prefix + " followed by 14 digits, such as " + prefix +
+        (kind == netsim::CodeKind::kBusiness ? "00160200000000" : "00160200000001");
+    RENKEI_TRY(std::string code, Text(v, expected));
+    if (auto ok = netsim::ValidateCode(code, kind); !ok.ok()) {
+      return Fail(v, v.name + ": " + ok.error().Describe(), expected);
+    }
+    return code;
+  }
+
+  // One TM code or a non-empty list of them.
+  Result<std::vector<std::string>> TmCodes(const Value& v) const {
+    std::vector<std::string> codes;
+    if (!v.node.IsSequence()) {
+      RENKEI_TRY(std::string one, Code(v, netsim::CodeKind::kDataItem));
+      codes.push_back(std::move(one));
+      return codes;
+    }
+    RENKEI_TRY(std::vector<Value> items, ListOf(v, "TM codes"));
+    if (items.empty()) return Fail(v, v.name + " is an empty list", "at least one TM code");
+    for (const Value& item : items) {
+      RENKEI_TRY(std::string code, Code(item, netsim::CodeKind::kDataItem));
+      codes.push_back(std::move(code));
+    }
+    return codes;
+  }
+
+  // A two-digit record or item status code.
+  Result<std::string> StatusCode(const Value& v, bool item) const {
+    std::string known;
+    for (int i = 0; i < 100; ++i) {
+      const std::string code{static_cast<char>('0' + i / 10), static_cast<char>('0' + i % 10)};
+      if (item ? middleware::ParseItemStatus(code).ok()
+               : middleware::ParseRecordStatus(code).ok()) {
+        if (!known.empty()) known += ", ";
+        known += code;
+        if (!item) {
+          known += " (" +
+                   std::string(middleware::RecordStatusName(*middleware::ParseRecordStatus(code))) +
+                   ")";
+        }
+      }
+    }
+    const std::string expected =
+        std::string(item ? "an item status code: one of " : "a record status code: one of ") +
+        known + " (quoted, such as \"09\")";
+    RENKEI_TRY(std::string code, Text(v, expected));
+    const bool ok =
+        item ? middleware::ParseItemStatus(code).ok() : middleware::ParseRecordStatus(code).ok();
+    if (!ok) {
+      return Fail(
+          v,
+          std::string(item ? "unknown item status " : "unknown record status ") + QuoteValue(code),
+          expected);
+    }
+    return code;
+  }
+
+  // ---- bodies ----
+
+  std::string DeclaredBodies() const {
+    std::string out;
+    for (const BodySpec& b : scenario_.world.bodies) {
+      if (!out.empty()) out += ", ";
+      out += b.lgcode + " " + b.name;
+    }
+    return out;
+  }
+
+  // A body declared in world.bodies, by 地方公共団体コード or name; "core" too when allowed.
+  Result<std::string> BodyRef(const Value& v, bool allow_core) const {
+    const std::string expected = "the code or name of a body in world.bodies (" + DeclaredBodies() +
+                                 (allow_core ? ") or core" : ")");
+    RENKEI_TRY(std::string text, Text(v, expected));
+    if (allow_core && text == "core") return text;
+    for (const BodySpec& b : scenario_.world.bodies) {
+      if (b.lgcode == text || b.name == text) return b.lgcode;
+    }
+    return Fail(v, v.name + " " + QuoteValue(text) + " is not a body declared in world.bodies",
+                expected);
+  }
+
+  const BodySpec& DeclaredBody(const std::string& lgcode) const {
+    for (const BodySpec& b : scenario_.world.bodies) {
+      if (b.lgcode == lgcode) return b;
+    }
+    return scenario_.world.bodies.front();  // unreachable: callers pass codes from BodyRef
+  }
+
+  // OK when the resident generator has an address table for the body.
+  Status Generatable(const Value& v, const std::string& lgcode, std::string_view purpose) const {
+    std::string supported;
+    for (const addressing::MunicipalityInfo& m : addressing::SupportedMunicipalities()) {
+      if (m.lgcode == lgcode) return OkStatus();
+      if (!supported.empty()) supported += ", ";
+      supported.append(m.lgcode).append(" ").append(m.name);
+    }
+    return Fail(v,
+                "body " + lgcode + " (" + DeclaredBody(lgcode).name +
+                    ") has no address table for generated " + std::string(purpose),
+                "a municipality the resident generator supports: " + supported);
+  }
+
+  // Persons are mover numbers, 1 to the total of world.movers, registered at `body`.
+  Result<int> Person(const Value& v, const std::string& body, std::string_view role) const {
+    if (total_movers_ == 0) {
+      return Fail(v, v.name + " names a mover, but world.movers declares none",
+                  "movers in world.movers (person: N is the N-th mover)");
+    }
+    RENKEI_TRY(const int64_t person, Integer(v, 1, total_movers_));
+    int64_t first = 1;
+    for (const MoverSpec& m : scenario_.world.movers) {
+      if (person < first + m.count) {
+        if (m.from != body && m.to != body) {
+          return Fail(v,
+                      "person " + std::to_string(person) + " moved from " + m.from + " to " + m.to +
+                          " and is not registered at " + body,
+                      "a mover registered at the " + std::string(role) + " (" + body + ")");
+        }
+        break;
+      }
+      first += m.count;
+    }
+    return static_cast<int>(person);
+  }
+
+  // ---- the document ----
+
+  Status ParseRoot(const Value& root) {
+    RENKEI_TRY(const Fields f, MapOf(root, "the scenario",
+                                     {"scenario", "narration", "seed", "start", "world", "network",
+                                      "timeline", "expect"}));
+    scenario_.source = source_;
+    const Value* name = f.Find("scenario");
+    if (name == nullptr) {
+      return Missing(f, "the scenario", "'scenario' field", "scenario: <a name for people>");
+    }
+    RENKEI_TRY(scenario_.name, NonEmptyText(*name, "a name for the scenario"));
+    if (const Value* v = f.Find("narration")) RENKEI_CHECK_OK(ParseNarration(*v));
+    if (const Value* v = f.Find("seed")) {
+      if (!v->node.IsScalar() || IsQuoted(v->node) || v->node.Scalar().empty() ||
+          !std::all_of(v->node.Scalar().begin(), v->node.Scalar().end(), IsDigit)) {
+        const std::string shape = v->node.IsScalar() && !IsQuoted(v->node)
+                                      ? QuoteValue(v->node.Scalar())
+                                      : Shape(v->node);
+        return Fail(*v, "seed is " + shape, "a non-negative integer, such as 42");
+      }
+      const std::string& s = v->node.Scalar();
+      const auto [ptr, ec] = std::from_chars(s.data(), s.data() + s.size(), scenario_.seed);
+      if (ec != std::errc()) {
+        return Fail(*v, "seed " + QuoteValue(s) + " is out of range",
+                    "a non-negative integer below 2^64");
+      }
+    }
+    scenario_.start = netsim::FromCivil(kDefaultStart);
+    if (const Value* v = f.Find("start")) {
+      RENKEI_TRY(scenario_.start, Start(*v));
+    }
+    const Value* world = f.Find("world");
+    if (world == nullptr) {
+      return Missing(f, "the scenario", "'world' field", "world: {bodies: [...]}");
+    }
+    RENKEI_CHECK_OK(ParseWorld(*world));
+    if (const Value* v = f.Find("network")) RENKEI_CHECK_OK(ParseNetwork(*v));
+    if (const Value* v = f.Find("timeline")) RENKEI_CHECK_OK(ParseTimeline(*v));
+    if (const Value* v = f.Find("expect")) RENKEI_CHECK_OK(ParseExpect(*v));
+    return OkStatus();
+  }
+
+  Status ParseNarration(const Value& v) {
+    RENKEI_TRY(const Fields f, MapOf(v, "narration", {"ja", "en"}));
+    if (const Value* ja = f.Find("ja")) {
+      RENKEI_TRY(scenario_.narration_ja, Text(*ja, "a text"));
+    }
+    if (const Value* en = f.Find("en")) {
+      RENKEI_TRY(scenario_.narration_en, Text(*en, "a text"));
+    }
+    return OkStatus();
+  }
+
+  // "YYYY-MM-DDTHH:MM:SS", JST.
+  Result<netsim::SimTime> Start(const Value& v) const {
+    const std::string expected =
+        "a JST date and time YYYY-MM-DDTHH:MM:SS, such as 2024-06-03T09:00:00";
+    RENKEI_TRY(const std::string s, Text(v, expected));
+    const auto num = [&s](size_t at, size_t len) {
+      int n = 0;
+      for (size_t i = at; i < at + len; ++i) n = n * 10 + (s[i] - '0');
+      return n;
+    };
+    bool shape = s.size() == 19;
+    for (size_t i = 0; shape && i < s.size(); ++i) {
+      const char want = i == 4 || i == 7 ? '-' : i == 10 ? 'T' : i == 13 || i == 16 ? ':' : '0';
+      shape = want == '0' ? IsDigit(s[i]) : s[i] == want;
+    }
+    if (!shape) return Fail(v, "start " + QuoteValue(s) + " is not a date and time", expected);
+    netsim::CivilTime c{num(0, 4), num(5, 2), num(8, 2), num(11, 2), num(14, 2), num(17, 2), 0};
+    if (!netsim::IsValidDate(c.year, c.month, c.day) || c.hour > 23 || c.minute > 59 ||
+        c.second > 59) {
+      return Fail(v, "start " + QuoteValue(s) + " is not a real date and time", expected);
+    }
+    return netsim::FromCivil(c);
+  }
+
+  Status ParseWorld(const Value& v) {
+    RENKEI_TRY(const Fields f, MapOf(v, "world", {"bodies", "movers", "flags"}));
+    const Value* bodies = f.Find("bodies");
+    if (bodies == nullptr) {
+      return Missing(f, "world", "'bodies' field", "bodies: [{code: \"152021\"}, ...]");
+    }
+    RENKEI_TRY(const std::vector<Value> items, ListOf(*bodies, "bodies"));
+    if (items.empty()) {
+      return Fail(*bodies, "world.bodies is an empty list",
+                  "at least one body, such as {code: \"152021\"}");
+    }
+    RENKEI_TRY(const netsim::InstitutionRegistry registry, LoadRegistry(*bodies));
+    for (const Value& item : items) RENKEI_CHECK_OK(ParseBody(item, registry));
+    if (const Value* movers = f.Find("movers")) {
+      RENKEI_TRY(const std::vector<Value> list, ListOf(*movers, "movers"));
+      for (const Value& item : list) RENKEI_CHECK_OK(ParseMover(item));
+    }
+    if (const Value* flags = f.Find("flags")) {
+      RENKEI_TRY(const std::vector<Value> list, ListOf(*flags, "flags"));
+      for (const Value& item : list) RENKEI_CHECK_OK(ParseFlag(item));
+    }
+    return OkStatus();
+  }
+
+  Result<netsim::InstitutionRegistry> LoadRegistry(const Value& at) const {
+    auto loaded = netsim::InstitutionRegistry::LoadCsv(RegistryPath());
+    if (!loaded.ok()) {
+      return Fail(at,
+                  "the shipped institution registry cannot be read: " + loaded.error().Describe(),
+                  "a readable " + RegistryPath());
+    }
+    return std::move(loaded).value();
+  }
+
+  Status ParseBody(const Value& v, const netsim::InstitutionRegistry& registry) {
+    RENKEI_TRY(const Fields f, MapOf(v, "a body", {"code", "name", "residents"}));
+    BodySpec body;
+    body.pos = Pos(f.mark);
+    const Value* code = f.Find("code");
+    const Value* name = f.Find("name");
+    if (code == nullptr && name == nullptr) {
+      return Missing(f, "a body", "code or name",
+                     "code: \"152021\" (地方公共団体コード) or name: 長岡市");
+    }
+    const netsim::Institution* found = nullptr;
+    if (code != nullptr) {
+      const std::string expected = "a 6-digit 地方公共団体コード of a municipality in " +
+                                   std::string("netsim/data/institutions.csv, such as \"152021\"");
+      RENKEI_TRY(const std::string lgcode, Text(*code, expected));
+      if (auto ok = netsim::ValidateLgCode(lgcode); !ok.ok()) {
+        return Fail(*code, "code: " + ok.error().Describe(), expected);
+      }
+      found = registry.FindByLgCode(lgcode);
+      if (found == nullptr) {
+        return Fail(*code, "地方公共団体コード " + lgcode + " is not in the institution registry",
+                    expected);
+      }
+    }
+    if (name != nullptr) {
+      const std::string expected =
+          "the Japanese name of a municipality in "
+          "netsim/data/institutions.csv, such as 長岡市";
+      RENKEI_TRY(const std::string text, NonEmptyText(*name, expected));
+      auto by_name = registry.FindByName(text);
+      if (!by_name.ok()) {
+        if (by_name.error().code == netsim::Errc::kNotFound) {
+          return Fail(*name, "no body named " + QuoteValue(text) + " in the institution registry",
+                      expected);
+        }
+        return Fail(*name, "name: " + by_name.error().Describe(), "code: instead of name:");
+      }
+      if (found != nullptr && found != *by_name) {
+        return Fail(*name,
+                    "name " + QuoteValue(text) + " is not the body with code " + found->lg_code +
+                        " (" + found->name + ")",
+                    "code and name of the same body, or only one of them");
+      }
+      found = *by_name;
+    }
+    if (found->kind != netsim::InstitutionKind::kMunicipality) {
+      return Fail(code != nullptr ? *code : *name,
+                  found->name + " is a " + std::string(netsim::InstitutionKindName(found->kind)),
+                  "a municipality (市区町村)");
+    }
+    body.lgcode = found->lg_code;
+    body.name = found->name;
+    for (const BodySpec& earlier : scenario_.world.bodies) {
+      if (earlier.lgcode == body.lgcode) {
+        return Fail(v,
+                    "body " + body.lgcode + " (" + body.name + ") is declared twice (first at " +
+                        earlier.pos.Describe() + ")",
+                    "each body once");
+      }
+    }
+    scenario_.world.bodies.push_back(body);
+    if (const Value* r = f.Find("residents")) {
+      RENKEI_TRY(const int64_t residents, Integer(*r, 0, kMaxResidentsPerBody));
+      if (residents > 0) RENKEI_CHECK_OK(Generatable(*r, body.lgcode, "residents"));
+      scenario_.world.bodies.back().residents = static_cast<int>(residents);
+    }
+    return OkStatus();
+  }
+
+  Status ParseMover(const Value& v) {
+    RENKEI_TRY(const Fields f, MapOf(v, "a mover entry", {"from", "to", "count", "vaccinated"}));
+    MoverSpec mover;
+    mover.pos = Pos(f.mark);
+    const Value* from = f.Find("from");
+    const Value* to = f.Find("to");
+    if (from == nullptr) return Missing(f, "a mover entry", "'from'", "from: <body moved from>");
+    if (to == nullptr) return Missing(f, "a mover entry", "'to'", "to: <body moved to>");
+    RENKEI_TRY(mover.from, BodyRef(*from, false));
+    RENKEI_CHECK_OK(Generatable(*from, mover.from, "movers"));
+    RENKEI_TRY(mover.to, BodyRef(*to, false));
+    RENKEI_CHECK_OK(Generatable(*to, mover.to, "movers"));
+    if (mover.from == mover.to) {
+      return Fail(*to, "a mover from " + mover.from + " to the same body",
+                  "to: a body other than from:");
+    }
+    mover.count = 1;
+    if (const Value* c = f.Find("count")) {
+      RENKEI_TRY(const int64_t count, Integer(*c, 1, kMaxMoversPerEntry));
+      if (total_movers_ + count > kMaxMovers) {
+        return Fail(*c, "movers add up to " + std::to_string(total_movers_ + count),
+                    "at most " + std::to_string(kMaxMovers) + " movers in all");
+      }
+      mover.count = static_cast<int>(count);
+    }
+    if (const Value* b = f.Find("vaccinated")) {
+      RENKEI_TRY(mover.vaccinated, Bool(*b));
+    }
+    total_movers_ += mover.count;
+    scenario_.world.movers.push_back(std::move(mover));
+    return OkStatus();
+  }
+
+  Status ParseFlag(const Value& v) {
+    RENKEI_TRY(const Fields f, MapOf(v, "a flag", {"body", "person", "kind", "tm", "reason"}));
+    FlagSpec flag;
+    flag.pos = Pos(f.mark);
+    const Value* body = f.Find("body");
+    const Value* person = f.Find("person");
+    const Value* kind = f.Find("kind");
+    const Value* reason = f.Find("reason");
+    if (body == nullptr) return Missing(f, "a flag", "'body'", "body: <the body holding the flag>");
+    if (person == nullptr) return Missing(f, "a flag", "'person'", "person: <mover number>");
+    if (kind == nullptr) {
+      return Missing(f, "a flag", "'kind'", "kind: suppress or self-info-blocked");
+    }
+    if (reason == nullptr) return Missing(f, "a flag", "'reason'", "reason: <why, for the record>");
+    RENKEI_TRY(flag.body, BodyRef(*body, false));
+    RENKEI_TRY(flag.person, Person(*person, flag.body, "flag's body"));
+    RENKEI_TRY(flag.kind, Text(*kind, "suppress or self-info-blocked"));
+    if (flag.kind != "suppress" && flag.kind != "self-info-blocked") {
+      return Fail(*kind, "unknown flag kind " + QuoteValue(flag.kind),
+                  "suppress or self-info-blocked");
+    }
+    if (const Value* tm = f.Find("tm")) {
+      RENKEI_TRY(flag.tm, Code(*tm, netsim::CodeKind::kDataItem));
+    }
+    RENKEI_TRY(flag.reason, NonEmptyText(*reason, "a reason for the record"));
+    scenario_.world.flags.push_back(std::move(flag));
+    return OkStatus();
+  }
+
+  Status ParseNetwork(const Value& v) {
+    RENKEI_TRY(const Fields f, MapOf(v, "network", {"latency", "loss"}));
+    if (const Value* l = f.Find("latency")) {
+      RENKEI_TRY(scenario_.network.latency, DurationOf(*l, false));
+    }
+    if (const Value* l = f.Find("loss")) {
+      RENKEI_TRY(scenario_.network.loss, Probability(*l));
+    }
+    return OkStatus();
+  }
+
+  // ---- timeline ----
+
+  struct PendingDecision {
+    size_t event;
+    Value query;
+    Value remove;  // node undefined when absent
+  };
+
+  Status ParseTimeline(const Value& v) {
+    RENKEI_TRY(const std::vector<Value> items, ListOf(v, "events"));
+    std::vector<PendingDecision> decisions;
+    for (const Value& item : items) {
+      RENKEI_TRY(const Fields f,
+                 MapOf(item, "an event", {"at", "query", "decide", "fault", "narration"}));
+      TimelineEvent event;
+      event.pos = Pos(f.mark);
+      const Value* kind = nullptr;
+      for (const Value& field : f.values) {
+        if (field.name != "query" && field.name != "decide" && field.name != "fault") continue;
+        if (kind != nullptr) {
+          return Fail(field.key_mark, "an event with both " + kind->name + " and " + field.name,
+                      "exactly one of query, decide, fault per event");
+        }
+        kind = &field;
+      }
+      if (kind == nullptr) {
+        return Missing(f, "an event", "query, decide or fault",
+                       "exactly one of query, decide, fault per event");
+      }
+      const Value* at = f.Find("at");
+      if (at == nullptr) {
+        return Missing(f, "an event", "'at'", "at: <time after start, such as 5m>");
+      }
+      RENKEI_TRY(event.at, DurationOf(*at, false));
+      if (const Value* n = f.Find("narration")) {
+        RENKEI_TRY(event.narration, Text(*n, "a text"));
+      }
+      if (kind->name == "query") {
+        event.kind = TimelineEvent::Kind::kQuery;
+        RENKEI_TRY(event.query, ParseQuery(*kind));
+        query_events_[event.query.id] = scenario_.timeline.size();
+      } else if (kind->name == "decide") {
+        event.kind = TimelineEvent::Kind::kDecision;
+        RENKEI_TRY(PendingDecision pending, ParseDecision(*kind, event.decision));
+        pending.event = scenario_.timeline.size();
+        decisions.push_back(std::move(pending));
+      } else {
+        event.kind = TimelineEvent::Kind::kFault;
+        RENKEI_TRY(event.fault, ParseFault(*kind));
+      }
+      scenario_.timeline.push_back(std::move(event));
+    }
+    // Decisions may name queries that come later in the file (`at` need not be sorted).
+    std::map<std::string, SourcePos> decided;
+    for (const PendingDecision& d : decisions) {
+      const DecisionSpec& decision = scenario_.timeline[d.event].decision;
+      const auto q = query_events_.find(decision.query);
+      if (q == query_events_.end()) {
+        return Fail(d.query,
+                    "decide names query " + QuoteValue(decision.query) +
+                        ", which no event of the timeline defines",
+                    "the id of a query in the timeline" + KnownQueries());
+      }
+      const auto [earlier, fresh] = decided.emplace(decision.query, Pos(d.query));
+      if (!fresh) {
+        return Fail(d.query,
+                    "query " + decision.query + " is decided twice (first at " +
+                        earlier->second.Describe() + ")",
+                    "one decision per query");
+      }
+      const QuerySpec& query = scenario_.timeline[q->second].query;
+      if (d.remove.node.IsDefined()) {
+        for (const std::string& tm : decision.remove) {
+          if (std::find(query.tm.begin(), query.tm.end(), tm) == query.tm.end()) {
+            return Fail(d.remove,
+                        "remove names " + tm + ", which query " + query.id + " does not ask for",
+                        "TM codes of the query's tm");
+          }
+        }
+      }
+    }
+    return OkStatus();
+  }
+
+  std::string KnownQueries() const {
+    if (query_events_.empty()) return " (the timeline has no queries)";
+    std::string out;
+    for (const auto& [id, index] : query_events_) {
+      out += out.empty() ? ": " : ", ";
+      out += id;
+    }
+    return out;
+  }
+
+  Result<QuerySpec> ParseQuery(const Value& v) {
+    RENKEI_TRY(
+        const Fields f,
+        MapOf(v, "a query", {"id", "from", "to", "jm", "jt", "tm", "person", "non_disclosure"}));
+    QuerySpec q;
+    for (const char* required : {"id", "from", "to", "person"}) {
+      if (f.Find(required) == nullptr) {
+        return Missing(f, "a query", "'" + std::string(required) + "'",
+                       "a query with id, from, to and person");
+      }
+    }
+    const Value& id = *f.Find("id");
+    const std::string id_rule = "an id of 1-32 letters, digits, '_' or '-', such as q1";
+    RENKEI_TRY(q.id, Text(id, id_rule));
+    const bool id_ok = !q.id.empty() && q.id.size() <= kMaxQueryIdLength &&
+                       std::all_of(q.id.begin(), q.id.end(), [](char c) {
+                         return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                c == '_' || c == '-';
+                       });
+    if (!id_ok) return Fail(id, "query id " + QuoteValue(q.id) + " is not a valid id", id_rule);
+    if (const auto earlier = query_events_.find(q.id); earlier != query_events_.end()) {
+      return Fail(id,
+                  "query id " + q.id + " is already used (at " +
+                      scenario_.timeline[earlier->second].pos.Describe() + ")",
+                  "a unique id per query");
+    }
+    RENKEI_TRY(q.from, BodyRef(*f.Find("from"), false));
+    RENKEI_TRY(q.to, BodyRef(*f.Find("to"), false));
+    if (q.from == q.to) {
+      return Fail(*f.Find("to"), "a query from " + q.from + " to itself",
+                  "to: a body other than from: (the provider)");
+    }
+    if (const Value* jm = f.Find("jm")) {
+      RENKEI_TRY(q.jm, Code(*jm, netsim::CodeKind::kBusiness));
+    }
+    if (const Value* jt = f.Find("jt")) {
+      RENKEI_TRY(q.jt, Code(*jt, netsim::CodeKind::kProcedure));
+    }
+    if (const Value* tm = f.Find("tm")) {
+      RENKEI_TRY(q.tm, TmCodes(*tm));
+    }
+    RENKEI_TRY(q.person, Person(*f.Find("person"), q.from, "requester"));
+    if (const Value* nd = f.Find("non_disclosure")) {
+      RENKEI_TRY(q.non_disclosure, Bool(*nd));
+    }
+    return q;
+  }
+
+  Result<PendingDecision> ParseDecision(const Value& v, DecisionSpec& d) const {
+    RENKEI_TRY(const Fields f, MapOf(v, "a decision", {"query", "decision", "remove", "reason"}));
+    for (const char* required : {"query", "decision", "reason"}) {
+      if (f.Find(required) == nullptr) {
+        return Missing(f, "a decision", "'" + std::string(required) + "'",
+                       "a decision with query, decision and reason");
+      }
+    }
+    const Value& query = *f.Find("query");
+    RENKEI_TRY(d.query, Text(query, "the id of a query in the timeline"));
+    const Value& decision = *f.Find("decision");
+    const std::string kinds = "approve, approve-partial or refuse";
+    RENKEI_TRY(d.decision, Text(decision, kinds));
+    if (d.decision != "approve" && d.decision != "approve-partial" && d.decision != "refuse") {
+      return Fail(decision, "unknown decision " + QuoteValue(d.decision), kinds);
+    }
+    PendingDecision pending{0, query, Value{}};
+    const Value* remove = f.Find("remove");
+    if (d.decision == "approve-partial") {
+      if (remove == nullptr) {
+        return Missing(f, "an approve-partial decision", "'remove'",
+                       "remove: the TM codes to withhold");
+      }
+      RENKEI_TRY(d.remove, TmCodes(*remove));
+      pending.remove = *remove;
+    } else if (remove != nullptr) {
+      return Fail(*remove, "remove in a decision to " + d.decision,
+                  "remove only with decision: approve-partial");
+    }
+    RENKEI_TRY(d.reason, NonEmptyText(*f.Find("reason"), "a reason for the record"));
+    return pending;
+  }
+
+  Result<FaultSpec> ParseFault(const Value& v) const {
+    RENKEI_TRY(const Fields f, MapOf(v, "a fault", {"node_down", "for"}));
+    FaultSpec fault;
+    const Value* node = f.Find("node_down");
+    const Value* span = f.Find("for");
+    if (node == nullptr) {
+      return Missing(f, "a fault", "'node_down'", "node_down: <a declared body or core>");
+    }
+    if (span == nullptr) return Missing(f, "a fault", "'for'", "for: <how long, such as 5m>");
+    RENKEI_TRY(fault.node_down, BodyRef(*node, true));
+    RENKEI_TRY(fault.duration, DurationOf(*span, true));
+    return fault;
+  }
+
+  // ---- expectations ----
+
+  Status ParseExpect(const Value& v) {
+    RENKEI_TRY(const std::vector<Value> items, ListOf(v, "expectations"));
+    const std::string kinds = "one of query, count, logs_verify, no_mynumber_in_outputs";
+    for (const Value& item : items) {
+      if (!item.node.IsMap()) {
+        return Fail(item, item.name + " is " + Shape(item.node), "a map with " + kinds);
+      }
+      const Value* kind = nullptr;
+      std::vector<Value> keys;
+      for (auto it = item.node.begin(); it != item.node.end(); ++it) {
+        const YAML::Node key = it->first;
+        if (!key.IsScalar()) return Fail(key.Mark(), "a key is " + Shape(key), kinds);
+        keys.push_back(Value{it->second, key.Mark(), key.Scalar(), key.Mark()});
+      }
+      for (const Value& key : keys) {
+        if (key.name != "query" && key.name != "count" && key.name != "logs_verify" &&
+            key.name != "no_mynumber_in_outputs") {
+          continue;
+        }
+        if (kind != nullptr) {
+          return Fail(key, "an expectation of two kinds, " + kind->name + " and " + key.name,
+                      "exactly " + kinds + " per entry");
+        }
+        kind = &key;
+      }
+      if (kind == nullptr) {
+        for (const Value& key : keys) {
+          if (key.name != "status" && key.name != "item" && key.name != "equals") {
+            return Fail(key, "unknown expectation " + QuoteValue(key.name), kinds);
+          }
+        }
+        return Fail(item, "an expectation without a kind", kinds);
+      }
+      Expectation e;
+      e.pos = Pos(item.mark);
+      if (kind->name == "query") {
+        RENKEI_CHECK_OK(ParseQueryExpectation(item, e));
+      } else if (kind->name == "count") {
+        RENKEI_CHECK_OK(ParseCountExpectation(item, e));
+      } else {
+        const bool logs = kind->name == "logs_verify";
+        RENKEI_TRY(const Fields f,
+                   MapOf(item, logs ? "a logs_verify expectation" : "a no_mynumber expectation",
+                         {kind->name}));
+        const Value& flag = f.values.front();
+        RENKEI_TRY(const bool on, Bool(flag));
+        if (!on) {
+          return Fail(flag, flag.name + ": false checks nothing",
+                      flag.name + ": true, or no entry");
+        }
+        e.kind = logs ? Expectation::Kind::kLogsVerify : Expectation::Kind::kNoMyNumber;
+      }
+      scenario_.expect.push_back(std::move(e));
+    }
+    return OkStatus();
+  }
+
+  Status ParseQueryExpectation(const Value& item, Expectation& e) const {
+    RENKEI_TRY(const Fields f, MapOf(item, "a query expectation", {"query", "status", "item"}));
+    e.kind = Expectation::Kind::kQueryStatus;
+    const Value& query = *f.Find("query");
+    RENKEI_TRY(e.query, Text(query, "the id of a query in the timeline"));
+    if (query_events_.find(e.query) == query_events_.end()) {
+      return Fail(query,
+                  "expectation names query " + QuoteValue(e.query) +
+                      ", which no event of the timeline defines",
+                  "the id of a query in the timeline" + KnownQueries());
+    }
+    const Value* status = f.Find("status");
+    if (status == nullptr) {
+      return Missing(f, "a query expectation", "'status'",
+                     "status: a record status such as \"09\"");
+    }
+    RENKEI_TRY(e.status, StatusCode(*status, false));
+    if (const Value* it = f.Find("item")) {
+      RENKEI_TRY(e.item, StatusCode(*it, true));
+    }
+    return OkStatus();
+  }
+
+  Status ParseCountExpectation(const Value& item, Expectation& e) const {
+    RENKEI_TRY(const Fields f, MapOf(item, "a count expectation", {"count", "equals"}));
+    e.kind = Expectation::Kind::kCount;
+    RENKEI_TRY(const Fields count, MapOf(*f.Find("count"), "count", {"status"}));
+    const Value* status = count.Find("status");
+    if (status == nullptr) {
+      return Missing(count, "count", "'status'", "count: {status: \"09\"}");
+    }
+    RENKEI_TRY(e.status, StatusCode(*status, false));
+    const Value* equals = f.Find("equals");
+    if (equals == nullptr) {
+      return Missing(f, "a count expectation", "'equals'", "equals: <the number of queries>");
+    }
+    RENKEI_TRY(e.equals, Integer(*equals, 0, std::numeric_limits<int64_t>::max()));
+    return OkStatus();
+  }
+
+  std::string_view text_;
+  std::string source_;
+  std::vector<size_t> line_starts_;
+  Scenario scenario_;
+  int64_t total_movers_ = 0;
+  std::map<std::string, size_t> query_events_;  // query id → index in the timeline
+};
+
+}  // namespace
+
+Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source_name) {
+  // A byte-order mark is not part of the text people see; columns count from after it.
+  if (yaml.substr(0, 3) == "\xEF\xBB\xBF") yaml.remove_prefix(3);
+  if (yaml.size() > kMaxFileBytes) {
+    return MakeError(netsim::Errc::kInvalidArgument,
+                     source_name + ":1:1: the scenario has " + std::to_string(yaml.size()) +
+                         " bytes; expected a scenario of at most 16 MiB");
+  }
+  try {
+    return Parser(yaml, source_name).Parse();
+  } catch (const std::exception& e) {
+    // yaml-cpp is the only thrower here, and Parse catches its exceptions; this is the last
+    // line for allocation failures, so that a caller never sees an exception.
+    return MakeError(netsim::Errc::kInvalidArgument,
+                     source_name + ":1:1: the scenario could not be read (" + e.what() +
+                         "); expected a scenario file of reasonable size");
+  }
+}
+
+Result<Scenario> LoadScenario(const std::string& path) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  const fs::file_status st = fs::status(path, ec);
+  if (ec || !fs::exists(st)) {
+    return MakeError(netsim::Errc::kInvalidArgument,
+                     path + ": no such file; expected the path of a scenario file (YAML)");
+  }
+  if (!fs::is_regular_file(st)) {
+    return MakeError(netsim::Errc::kInvalidArgument,
+                     path + ": not a regular file; expected the path of a scenario file (YAML)");
+  }
+  const auto size = fs::file_size(path, ec);
+  if (!ec && size > kMaxFileBytes) {
+    return MakeError(netsim::Errc::kInvalidArgument,
+                     path + ": the file has " + std::to_string(size) +
+                         " bytes; expected a scenario file of at most 16 MiB");
+  }
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream text;
+  if (in) text << in.rdbuf();
+  if (!in || in.bad()) {
+    return MakeError(netsim::Errc::kInvalidArgument,
+                     path + ": cannot be read; expected a readable scenario file (YAML)");
+  }
+  return ParseScenario(text.str(), path);
+}
+
+}  // namespace renkei::scenarios

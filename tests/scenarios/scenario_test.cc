@@ -1,0 +1,804 @@
+#include "scenarios/scenario.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+#include "netsim/rng.h"
+
+namespace renkei::scenarios {
+namespace {
+
+namespace fs = std::filesystem;
+
+using netsim::Duration;
+
+// Every field of the language, each with a value other than its default where it has one.
+constexpr std::string_view kFull = R"(# a transfer-in rehearsal
+scenario: 転入者の接種記録照会
+narration:
+  ja: 仙台市から長岡市へ転入した住民の接種記録を照会します。
+  en: Nagaoka queries Sendai for the vaccination record of a resident who moved in.
+seed: 42
+start: 2024-06-04T10:30:15
+world:
+  bodies:
+    - code: "152021"
+    - {name: 仙台市, residents: 10}
+  movers:
+    - {from: "041009", to: 長岡市, count: 3, vaccinated: false}
+  flags:
+    - {body: "041009", person: 2, kind: suppress, tm: TM00160200000001, reason: DV支援措置}
+network: {latency: 20ms, loss: 0.01}
+timeline:
+  - {at: 1m, query: {id: q1, from: "152021", to: "041009", person: 1}}
+  - at: 2m
+    narration: 職員が確認します
+    query:
+      id: q-2_B
+      from: 長岡市
+      to: 仙台市
+      jm: JM00160200000009
+      jt: JT00160200000009
+      tm: [TM00160200000001, TM00160200000002]
+      person: 2
+      non_disclosure: true
+  - {at: 1h, decide: {query: q-2_B, decision: approve-partial, remove: TM00160200000001, reason: 確認済み}}
+  - {at: 0, fault: {node_down: core, for: 30s}}
+  - {at: 3d, fault: {node_down: "041009", for: 1500ms}}
+expect:
+  - {query: q1, status: "09", item: "01"}
+  - {count: {status: "21"}, equals: 0}
+  - {logs_verify: true}
+  - {no_mynumber_in_outputs: true}
+)";
+
+// The smallest valid scenario, and the start of most bad ones: lines 1-4.
+constexpr std::string_view kHead =
+    "scenario: t\n"
+    "world:\n"
+    "  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+    "  movers: [{from: \"041009\", to: \"152021\", count: 3}]\n";
+
+// Line 6 after kHead + "timeline:\n": a query Nagaoka → Sendai for mover 1.
+constexpr std::string_view kQueryQ1 =
+    "  - {at: 1m, query: {id: q1, from: \"152021\", to: \"041009\", person: 1}}\n";
+
+std::string Cat(std::initializer_list<std::string_view> parts) {
+  std::string out;
+  for (const std::string_view p : parts) out += p;
+  return out;
+}
+
+// Success when parsing `yaml` as "s.yaml" fails with a message that starts with
+// "s.yaml:<where>: ", contains `phrase` and says what was expected.
+::testing::AssertionResult FailsAt(std::string_view yaml, std::string_view where,
+                                   std::string_view phrase) {
+  const Result<Scenario> r = ParseScenario(yaml, "s.yaml");
+  if (r.ok()) return ::testing::AssertionFailure() << "parsed without an error";
+  const std::string& m = r.error().message;
+  if (m.rfind("s.yaml:" + std::string(where) + ": ", 0) != 0) {
+    return ::testing::AssertionFailure() << "not at " << where << ": " << m;
+  }
+  if (m.find(phrase) == std::string::npos) {
+    return ::testing::AssertionFailure() << "no '" << phrase << "' in: " << m;
+  }
+  if (m.find("; expected ") == std::string::npos) {
+    return ::testing::AssertionFailure() << "no '; expected' in: " << m;
+  }
+  return ::testing::AssertionSuccess() << m;
+}
+
+netsim::SimTime Jst(int y, int mo, int d, int h, int mi, int s) {
+  return netsim::FromCivil(netsim::CivilTime{y, mo, d, h, mi, s, 0});
+}
+
+// ---- valid scenarios ----
+
+TEST(ScenarioParseTest, FullScenarioParsesToExactValues) {
+  const Result<Scenario> r = ParseScenario(kFull, "full.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const Scenario& s = *r;
+  EXPECT_EQ(s.name, "転入者の接種記録照会");
+  EXPECT_EQ(s.narration_ja, "仙台市から長岡市へ転入した住民の接種記録を照会します。");
+  EXPECT_EQ(s.narration_en,
+            "Nagaoka queries Sendai for the vaccination record of a resident who moved in.");
+  EXPECT_EQ(s.seed, 42u);
+  EXPECT_EQ(s.start, Jst(2024, 6, 4, 10, 30, 15));
+  EXPECT_EQ(s.source, "full.yaml");
+
+  ASSERT_EQ(s.world.bodies.size(), 2u);
+  EXPECT_EQ(s.world.bodies[0].lgcode, "152021");
+  EXPECT_EQ(s.world.bodies[0].name, "長岡市");
+  EXPECT_EQ(s.world.bodies[0].residents, 0);
+  EXPECT_EQ(s.world.bodies[0].pos.Describe(), "full.yaml:10:7");
+  EXPECT_EQ(s.world.bodies[1].lgcode, "041009");
+  EXPECT_EQ(s.world.bodies[1].name, "仙台市");
+  EXPECT_EQ(s.world.bodies[1].residents, 10);
+  EXPECT_EQ(s.world.bodies[1].pos.Describe(), "full.yaml:11:7");
+
+  ASSERT_EQ(s.world.movers.size(), 1u);
+  EXPECT_EQ(s.world.movers[0].from, "041009");
+  EXPECT_EQ(s.world.movers[0].to, "152021");
+  EXPECT_EQ(s.world.movers[0].count, 3);
+  EXPECT_FALSE(s.world.movers[0].vaccinated);
+  EXPECT_EQ(s.world.movers[0].pos.Describe(), "full.yaml:13:7");
+
+  ASSERT_EQ(s.world.flags.size(), 1u);
+  EXPECT_EQ(s.world.flags[0].body, "041009");
+  EXPECT_EQ(s.world.flags[0].person, 2);
+  EXPECT_EQ(s.world.flags[0].kind, "suppress");
+  EXPECT_EQ(s.world.flags[0].tm, "TM00160200000001");
+  EXPECT_EQ(s.world.flags[0].reason, "DV支援措置");
+
+  EXPECT_EQ(s.network.latency, Duration::Millis(20));
+  EXPECT_DOUBLE_EQ(s.network.loss, 0.01);
+
+  ASSERT_EQ(s.timeline.size(), 5u);
+  const TimelineEvent& e1 = s.timeline[0];
+  EXPECT_EQ(e1.kind, TimelineEvent::Kind::kQuery);
+  EXPECT_EQ(e1.at, Duration::Minutes(1));
+  EXPECT_EQ(e1.query.id, "q1");
+  EXPECT_EQ(e1.query.from, "152021");
+  EXPECT_EQ(e1.query.to, "041009");
+  EXPECT_EQ(e1.query.jm, "JM00160200000000");
+  EXPECT_EQ(e1.query.jt, "JT00160200000001");
+  EXPECT_EQ(e1.query.tm, std::vector<std::string>{"TM00160200000001"});
+  EXPECT_EQ(e1.query.person, 1);
+  EXPECT_FALSE(e1.query.non_disclosure);
+  EXPECT_EQ(e1.narration, "");
+  EXPECT_EQ(e1.pos.Describe(), "full.yaml:18:5");
+
+  const TimelineEvent& e2 = s.timeline[1];
+  EXPECT_EQ(e2.kind, TimelineEvent::Kind::kQuery);
+  EXPECT_EQ(e2.at, Duration::Minutes(2));
+  EXPECT_EQ(e2.narration, "職員が確認します");
+  EXPECT_EQ(e2.query.id, "q-2_B");
+  EXPECT_EQ(e2.query.from, "152021");
+  EXPECT_EQ(e2.query.to, "041009");
+  EXPECT_EQ(e2.query.jm, "JM00160200000009");
+  EXPECT_EQ(e2.query.jt, "JT00160200000009");
+  EXPECT_EQ(e2.query.tm, (std::vector<std::string>{"TM00160200000001", "TM00160200000002"}));
+  EXPECT_EQ(e2.query.person, 2);
+  EXPECT_TRUE(e2.query.non_disclosure);
+  EXPECT_EQ(e2.pos.Describe(), "full.yaml:19:5");
+
+  const TimelineEvent& e3 = s.timeline[2];
+  EXPECT_EQ(e3.kind, TimelineEvent::Kind::kDecision);
+  EXPECT_EQ(e3.at, Duration::Hours(1));
+  EXPECT_EQ(e3.decision.query, "q-2_B");
+  EXPECT_EQ(e3.decision.decision, "approve-partial");
+  EXPECT_EQ(e3.decision.remove, std::vector<std::string>{"TM00160200000001"});
+  EXPECT_EQ(e3.decision.reason, "確認済み");
+
+  const TimelineEvent& e4 = s.timeline[3];
+  EXPECT_EQ(e4.kind, TimelineEvent::Kind::kFault);
+  EXPECT_EQ(e4.at, Duration());
+  EXPECT_EQ(e4.fault.node_down, "core");
+  EXPECT_EQ(e4.fault.duration, Duration::Seconds(30));
+
+  const TimelineEvent& e5 = s.timeline[4];
+  EXPECT_EQ(e5.at, Duration::Days(3));
+  EXPECT_EQ(e5.fault.node_down, "041009");
+  EXPECT_EQ(e5.fault.duration, Duration::Millis(1500));
+
+  ASSERT_EQ(s.expect.size(), 4u);
+  EXPECT_EQ(s.expect[0].kind, Expectation::Kind::kQueryStatus);
+  EXPECT_EQ(s.expect[0].query, "q1");
+  EXPECT_EQ(s.expect[0].status, "09");
+  EXPECT_EQ(s.expect[0].item, "01");
+  EXPECT_EQ(s.expect[0].pos.Describe(), "full.yaml:34:5");
+  EXPECT_EQ(s.expect[1].kind, Expectation::Kind::kCount);
+  EXPECT_EQ(s.expect[1].status, "21");
+  EXPECT_EQ(s.expect[1].equals, 0);
+  EXPECT_EQ(s.expect[2].kind, Expectation::Kind::kLogsVerify);
+  EXPECT_EQ(s.expect[3].kind, Expectation::Kind::kNoMyNumber);
+}
+
+TEST(ScenarioParseTest, OmittedFieldsTakeTheirDefaults) {
+  const Result<Scenario> r =
+      ParseScenario("scenario: t\nworld: {bodies: [{code: \"152021\"}]}\n", "min.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->seed, 1u);
+  EXPECT_EQ(r->start, Jst(2024, 6, 3, 9, 0, 0));
+  EXPECT_EQ(r->narration_ja, "");
+  EXPECT_EQ(r->narration_en, "");
+  EXPECT_EQ(r->network.latency, Duration::Millis(4));
+  EXPECT_EQ(r->network.loss, 0.0);
+  EXPECT_TRUE(r->world.movers.empty());
+  EXPECT_TRUE(r->world.flags.empty());
+  EXPECT_TRUE(r->timeline.empty());
+  EXPECT_TRUE(r->expect.empty());
+}
+
+TEST(ScenarioParseTest, MoverCountDefaultsToOneAndVaccinatedToTrue) {
+  const Result<Scenario> r = ParseScenario(
+      "scenario: t\nworld:\n  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+      "  movers: [{from: \"041009\", to: \"152021\"}]\n",
+      "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->world.movers[0].count, 1);
+  EXPECT_TRUE(r->world.movers[0].vaccinated);
+}
+
+TEST(ScenarioParseTest, BodyWithMatchingCodeAndNameIsAccepted) {
+  const Result<Scenario> r =
+      ParseScenario("scenario: t\nworld: {bodies: [{code: \"152021\", name: 長岡市}]}\n", "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->world.bodies[0].lgcode, "152021");
+}
+
+TEST(ScenarioParseTest, DecisionMayComeBeforeItsQueryInTheFile) {
+  const Result<Scenario> r = ParseScenario(
+      Cat({kHead, "timeline:\n", "  - {at: 5m, decide: {query: q1, decision: refuse, reason: r}}\n",
+           kQueryQ1}),
+      "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->timeline[0].decision.decision, "refuse");
+}
+
+TEST(ScenarioParseTest, ByteOrderMarkIsIgnoredAndColumnsCountFromAfterIt) {
+  EXPECT_TRUE(ParseScenario(Cat({"\xEF\xBB\xBF", kHead}), "s.yaml").ok());
+  EXPECT_TRUE(FailsAt("\xEF\xBB\xBFsead: 1\n", "1:1", "unknown field 'sead'"));
+}
+
+TEST(ScenarioParseTest, ExpectationDescribesItselfInOneLine) {
+  Expectation e;
+  e.query = "q1";
+  e.status = "09";
+  EXPECT_EQ(e.Describe(), "q1 status 09");
+  e.item = "01";
+  EXPECT_EQ(e.Describe(), "q1 status 09 item 01");
+  e.kind = Expectation::Kind::kCount;
+  e.status = "12";
+  e.equals = 3;
+  EXPECT_EQ(e.Describe(), "count of status 12 equals 3");
+  e.kind = Expectation::Kind::kLogsVerify;
+  EXPECT_EQ(e.Describe(), "provision logs verify");
+  e.kind = Expectation::Kind::kNoMyNumber;
+  EXPECT_EQ(e.Describe(), "no 個人番号 in outputs");
+}
+
+TEST(ScenarioParseTest, SourcePosDescribesFileLineColumn) {
+  EXPECT_EQ((SourcePos{"a/b.yaml", 12, 7}).Describe(), "a/b.yaml:12:7");
+}
+
+// ---- bodies ----
+
+TEST(ScenarioErrorTest, UnknownBodyCode) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld:\n  bodies: [{code: \"152030\"}]\n", "3:19",
+                      "地方公共団体コード 152030 is not in the institution registry"));
+}
+
+TEST(ScenarioErrorTest, BodyCodeWithBadCheckDigit) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld:\n  bodies: [{code: \"152020\"}]\n", "3:19",
+                      "check digit is 0, expected 1"));
+}
+
+TEST(ScenarioErrorTest, BodyNameNotInRegistry) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld:\n  bodies: [{name: 存在市}]\n", "3:19",
+                      "no body named '存在市' in the institution registry"));
+}
+
+TEST(ScenarioErrorTest, PrefectureIsNotAMunicipality) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld:\n  bodies: [{code: \"150002\"}]\n", "3:19",
+                      "新潟県 is a prefecture"));
+}
+
+TEST(ScenarioErrorTest, BodyWithoutCodeOrName) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld:\n  bodies: [{residents: 5}]\n", "3:12",
+                      "a body has no code or name"));
+}
+
+TEST(ScenarioErrorTest, BodyCodeAndNameOfDifferentBodies) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld:\n  bodies: [{code: \"152021\", name: 仙台市}]\n", "3:35",
+                      "name '仙台市' is not the body with code 152021 (長岡市)"));
+}
+
+TEST(ScenarioErrorTest, DuplicateBodyByCodeAndByName) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld:\n  bodies: [{code: \"152021\"}, {name: 長岡市}]\n",
+                      "3:30", "body 152021 (長岡市) is declared twice (first at s.yaml:3:12)"));
+}
+
+TEST(ScenarioErrorTest, EmptyBodies) {
+  EXPECT_TRUE(
+      FailsAt("scenario: t\nworld:\n  bodies: []\n", "3:11", "world.bodies is an empty list"));
+}
+
+TEST(ScenarioErrorTest, MissingBodies) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld:\n  movers: []\n", "3:3", "world has no 'bodies'"));
+}
+
+TEST(ScenarioErrorTest, ResidentsAtUnsupportedMunicipality) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld:\n  bodies: [{code: \"152048\", residents: 5}]\n", "3:40",
+                      "body 152048 (三条市) has no address table for generated residents"));
+}
+
+// ---- movers and flags ----
+
+TEST(ScenarioErrorTest, UnsupportedMunicipalityForMovers) {
+  EXPECT_TRUE(
+      FailsAt("scenario: t\nworld:\n  bodies: [{code: \"152021\"}, {code: \"152048\"}]\n"
+              "  movers: [{from: \"152048\", to: \"152021\"}]\n",
+              "4:19", "body 152048 (三条市) has no address table for generated movers"));
+}
+
+TEST(ScenarioErrorTest, MoverFromAndToTheSameBody) {
+  EXPECT_TRUE(
+      FailsAt("scenario: t\nworld:\n  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+              "  movers: [{from: \"152021\", to: \"152021\"}]\n",
+              "4:33", "a mover from 152021 to the same body"));
+}
+
+TEST(ScenarioErrorTest, MoverFromUndeclaredBody) {
+  EXPECT_TRUE(
+      FailsAt("scenario: t\nworld:\n  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+              "  movers: [{from: \"131041\", to: \"152021\"}]\n",
+              "4:19", "'131041' is not a body declared in world.bodies"));
+}
+
+TEST(ScenarioErrorTest, MoverCountAsQuotedText) {
+  EXPECT_TRUE(
+      FailsAt("scenario: t\nworld:\n  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+              "  movers: [{from: \"041009\", to: \"152021\", count: \"3\"}]\n",
+              "4:50", "count is the quoted text '3'"));
+}
+
+TEST(ScenarioErrorTest, MoverCountAboveTenThousand) {
+  EXPECT_TRUE(
+      FailsAt("scenario: t\nworld:\n  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+              "  movers: [{from: \"041009\", to: \"152021\", count: 10001}]\n",
+              "4:50", "count '10001' is out of range"));
+}
+
+TEST(ScenarioErrorTest, VaccinatedIsNotABoolean) {
+  EXPECT_TRUE(
+      FailsAt("scenario: t\nworld:\n  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+              "  movers: [{from: \"041009\", to: \"152021\", vaccinated: yes}]\n",
+              "4:55", "vaccinated is 'yes'; expected true or false"));
+}
+
+TEST(ScenarioErrorTest, FlagWithoutReason) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "  flags: [{body: \"152021\", person: 1, kind: suppress}]\n"}),
+                      "5:11", "a flag has no 'reason'"));
+}
+
+TEST(ScenarioErrorTest, FlagOfUnknownKind) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "  flags: [{body: \"152021\", person: 1, kind: hide, reason: r}]\n"}),
+              "5:45", "unknown flag kind 'hide'; expected suppress or self-info-blocked"));
+}
+
+TEST(ScenarioErrorTest, FlagPersonBeyondTheMovers) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "  flags: [{body: \"152021\", person: 4, kind: suppress, reason: r}]\n"}),
+              "5:36", "person '4' is out of range; expected an integer from 1 to 3"));
+}
+
+// ---- top level and types ----
+
+TEST(ScenarioErrorTest, MissingScenarioName) {
+  EXPECT_TRUE(FailsAt("world:\n  bodies: [{code: \"152021\"}]\n", "1:1",
+                      "the scenario has no 'scenario' field"));
+}
+
+TEST(ScenarioErrorTest, BlankScenarioName) {
+  EXPECT_TRUE(FailsAt("scenario: \"  \"\nworld: {bodies: [{code: \"152021\"}]}\n", "1:11",
+                      "scenario is blank"));
+}
+
+TEST(ScenarioErrorTest, MissingWorld) {
+  EXPECT_TRUE(FailsAt("scenario: t\nseed: 3\n", "1:1", "the scenario has no 'world' field"));
+}
+
+TEST(ScenarioErrorTest, UnknownTopLevelField) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "sead: 7\n"}), "5:1",
+                      "unknown field 'sead' in the scenario; expected one of scenario, narration, "
+                      "seed, start, world, network, timeline, expect"));
+}
+
+TEST(ScenarioErrorTest, UnknownWorldField) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld:\n  bodies: [{code: \"152021\"}]\n  residents: 10\n",
+                      "4:3",
+                      "unknown field 'residents' in world; expected one of bodies, movers, flags"));
+}
+
+TEST(ScenarioErrorTest, UnknownNarrationLanguage) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "narration: {ja: あ, fr: b}\n"}), "5:20",
+                      "unknown field 'fr' in narration; expected one of ja, en"));
+}
+
+TEST(ScenarioErrorTest, WorldIsAList) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld: [a]\n", "2:8", "world is a list; expected a map with"));
+}
+
+TEST(ScenarioErrorTest, ScenarioIsNotAMap) {
+  EXPECT_TRUE(FailsAt("just some text\n", "1:1", "the scenario is 'just some text'"));
+}
+
+TEST(ScenarioErrorTest, DuplicateKey) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "scenario: u\n"}), "5:1",
+                      "field 'scenario' appears twice in the scenario (first at s.yaml:1:1)"));
+}
+
+TEST(ScenarioErrorTest, NegativeSeed) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "seed: -1\n"}), "5:7", "seed is '-1'"));
+}
+
+TEST(ScenarioErrorTest, ImpossibleStartDate) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "start: 2024-02-30T09:00:00\n"}), "5:8",
+                      "start '2024-02-30T09:00:00' is not a real date and time"));
+}
+
+TEST(ScenarioErrorTest, StartWithoutTime) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "start: 2024-06-03\n"}), "5:8",
+                      "start '2024-06-03' is not a date and time; expected a JST date and time "
+                      "YYYY-MM-DDTHH:MM:SS"));
+}
+
+// ---- network ----
+
+TEST(ScenarioErrorTest, NegativeLatency) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {latency: -5ms}\n"}), "5:20",
+                      "latency '-5ms' is negative; expected a duration of 0 or more"));
+}
+
+TEST(ScenarioErrorTest, LossOfOneAndAHalf) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {loss: 1.5}\n"}), "5:17",
+                      "loss '1.5' is out of range; expected a number from 0 up to but not "
+                      "including 1"));
+}
+
+TEST(ScenarioErrorTest, LatencyWithoutUnit) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "network: {latency: 4}\n"}), "5:20", "latency '4' is not a duration"));
+}
+
+// ---- timeline ----
+
+TEST(ScenarioErrorTest, UnknownQueryField) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 1m, query: {id: q1, from: \"152021\", to: \"041009\", persn: 1}}\n"}),
+              "6:60", "unknown field 'persn' in a query"));
+}
+
+TEST(ScenarioErrorTest, MalformedDuration) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kHead, "timeline:\n", "  - {at: 5 minutes, fault: {node_down: core, for: 1m}}\n"}),
+      "6:10", "at '5 minutes' is not a duration"));
+}
+
+TEST(ScenarioErrorTest, EventWithoutAt) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {fault: {node_down: core, for: 1m}}\n"}),
+                      "6:5", "an event has no 'at'"));
+}
+
+TEST(ScenarioErrorTest, EventWithTwoKinds) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n",
+                           "  - {at: 1m, fault: {node_down: core, for: 5m}, decide: {query: q1, "
+                           "decision: refuse, reason: r}}\n"}),
+                      "6:49", "an event with both fault and decide"));
+}
+
+TEST(ScenarioErrorTest, EventWithoutKind) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, narration: x}\n"}), "6:5",
+                      "an event has no query, decide or fault"));
+}
+
+TEST(ScenarioErrorTest, DuplicateQueryId) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", kQueryQ1, kQueryQ1}), "7:26",
+                      "query id q1 is already used (at s.yaml:6:5)"));
+}
+
+TEST(ScenarioErrorTest, QueryIdWithASpace) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kHead, "timeline:\n",
+           "  - {at: 1m, query: {id: \"q 1\", from: \"152021\", to: \"041009\", person: 1}}\n"}),
+      "6:26", "query id 'q 1' is not a valid id"));
+}
+
+TEST(ScenarioErrorTest, QueryToItself) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 1m, query: {id: q1, from: \"152021\", to: 長岡市, person: 1}}\n"}),
+              "6:50", "a query from 152021 to itself"));
+}
+
+TEST(ScenarioErrorTest, PersonOutOfRange) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 1m, query: {id: q1, from: \"152021\", to: \"041009\", person: 4}}\n"}),
+              "6:68", "person '4' is out of range; expected an integer from 1 to 3"));
+}
+
+TEST(ScenarioErrorTest, PersonWithoutMovers) {
+  EXPECT_TRUE(FailsAt(
+      "scenario: t\nworld:\n  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+      "timeline:\n  - {at: 1m, query: {id: q1, from: \"152021\", to: \"041009\", person: 1}}\n",
+      "5:68", "person names a mover, but world.movers declares none"));
+}
+
+TEST(ScenarioErrorTest, PersonNotRegisteredAtTheRequester) {
+  EXPECT_TRUE(FailsAt(
+      "scenario: t\nworld:\n"
+      "  bodies: [{code: \"152021\"}, {code: \"041009\"}, {code: \"131041\"}]\n"
+      "  movers: [{from: \"041009\", to: \"152021\"}]\n"
+      "timeline:\n  - {at: 1m, query: {id: q1, from: \"131041\", to: \"041009\", person: 1}}\n",
+      "6:68", "person 1 moved from 041009 to 152021 and is not registered at 131041"));
+}
+
+TEST(ScenarioErrorTest, TmCodeOfTheWrongKind) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n",
+                           "  - {at: 1m, query: {id: q1, from: \"152021\", to: \"041009\", "
+                           "person: 1, tm: [JT00160200000001]}}\n"}),
+                      "6:76", "tm[1]: "));
+}
+
+TEST(ScenarioErrorTest, FaultOnUndeclaredBody) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kHead, "timeline:\n", "  - {at: 1m, fault: {node_down: \"131041\", for: 5m}}\n"}),
+      "6:33", "node_down '131041' is not a body declared in world.bodies"));
+}
+
+TEST(ScenarioErrorTest, FaultOfZeroDuration) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, fault: {node_down: core, for: 0}}\n"}),
+              "6:44", "for '0' is zero; expected a duration above 0"));
+}
+
+TEST(ScenarioErrorTest, DecisionOnUnknownQuery) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n", kQueryQ1,
+                   "  - {at: 2m, decide: {query: q9, decision: refuse, reason: r}}\n"}),
+              "7:30",
+              "decide names query 'q9', which no event of the timeline defines; expected the id "
+              "of a query in the timeline: q1"));
+}
+
+TEST(ScenarioErrorTest, ApprovePartialWithoutRemove) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n", kQueryQ1,
+                   "  - {at: 2m, decide: {query: q1, decision: approve-partial, reason: r}}\n"}),
+              "7:22", "an approve-partial decision has no 'remove'"));
+}
+
+TEST(ScenarioErrorTest, RemoveWithAFullApproval) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", kQueryQ1,
+                           "  - {at: 2m, decide: {query: q1, decision: approve, remove: "
+                           "[TM00160200000001], reason: r}}\n"}),
+                      "7:61", "remove in a decision to approve"));
+}
+
+TEST(ScenarioErrorTest, RemoveOfAnItemTheQueryDoesNotAskFor) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", kQueryQ1,
+                           "  - {at: 2m, decide: {query: q1, decision: approve-partial, remove: "
+                           "TM00160200000002, reason: r}}\n"}),
+                      "7:69", "remove names TM00160200000002, which query q1 does not ask for"));
+}
+
+TEST(ScenarioErrorTest, UnknownDecision) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", kQueryQ1,
+                           "  - {at: 2m, decide: {query: q1, decision: maybe, reason: r}}\n"}),
+                      "7:44",
+                      "unknown decision 'maybe'; expected approve, approve-partial or refuse"));
+}
+
+TEST(ScenarioErrorTest, QueryDecidedTwice) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", kQueryQ1,
+                           "  - {at: 2m, decide: {query: q1, decision: refuse, reason: r}}\n",
+                           "  - {at: 3m, decide: {query: q1, decision: approve, reason: r}}\n"}),
+                      "8:30", "query q1 is decided twice (first at s.yaml:7:30)"));
+}
+
+// ---- expectations ----
+
+TEST(ScenarioErrorTest, UnknownExpectationKind) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "expect:\n", "  - {latency_p99: 2s}\n"}), "6:6",
+                      "unknown expectation 'latency_p99'; expected one of query, count, "
+                      "logs_verify, no_mynumber_in_outputs"));
+}
+
+TEST(ScenarioErrorTest, UnknownRecordStatus) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kHead, "timeline:\n", kQueryQ1, "expect:\n", "  - {query: q1, status: \"99\"}\n"}),
+      "8:25", "unknown record status '99'; expected a record status code: one of 09 (normal)"));
+}
+
+TEST(ScenarioErrorTest, UnknownItemStatus) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", kQueryQ1, "expect:\n",
+                           "  - {query: q1, status: \"09\", item: \"09\"}\n"}),
+                      "8:37", "unknown item status '09'"));
+}
+
+TEST(ScenarioErrorTest, ExpectationOnUnknownQuery) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "expect:\n", "  - {query: q7, status: \"09\"}\n"}), "6:13",
+                      "expectation names query 'q7', which no event of the timeline defines"));
+}
+
+TEST(ScenarioErrorTest, ExpectationOfTwoKinds) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "expect:\n", "  - {logs_verify: true, no_mynumber_in_outputs: true}\n"}),
+              "6:25", "an expectation of two kinds, logs_verify and no_mynumber_in_outputs"));
+}
+
+TEST(ScenarioErrorTest, CountWithoutEquals) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "expect:\n", "  - {count: {status: \"12\"}}\n"}), "6:5",
+                      "a count expectation has no 'equals'"));
+}
+
+TEST(ScenarioErrorTest, CountOfAnUnknownMetric) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "expect:\n", "  - {count: {outcome: lost}, equals: 1}\n"}),
+                      "6:14", "unknown field 'outcome' in count; expected one of status"));
+}
+
+TEST(ScenarioErrorTest, LogsVerifyFalse) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "expect:\n", "  - {logs_verify: false}\n"}), "6:19",
+                      "logs_verify: false checks nothing"));
+}
+
+// ---- malformed files ----
+
+TEST(ScenarioErrorTest, TabIndentation) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld:\n\tbodies: [{code: \"152021\"}]\n", "3:1",
+                      "a tab in the indentation"));
+}
+
+TEST(ScenarioErrorTest, UnclosedBracket) {
+  // yaml-cpp notices the missing ']' where the next line starts.
+  EXPECT_TRUE(FailsAt("scenario: t\nworld:\n  bodies: [{code: \"152021\"}\nseed: 1\n", "4:1",
+                      "malformed YAML: end of sequence flow not found; expected ']'"));
+}
+
+TEST(ScenarioErrorTest, UnclosedBrace) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld: {bodies: [{code: \"152021\"}]\n", "3:1",
+                      "malformed YAML: end of map flow not found; expected '}'"));
+}
+
+TEST(ScenarioErrorTest, UndefinedAlias) {
+  EXPECT_TRUE(FailsAt("scenario: *name\n", "1:11", "the referenced anchor is not defined"));
+}
+
+TEST(ScenarioErrorTest, EmptyFile) {
+  EXPECT_TRUE(FailsAt("", "1:1", "the scenario is empty"));
+  EXPECT_TRUE(FailsAt("# only a comment\n", "1:1", "the scenario is empty"));
+}
+
+TEST(ScenarioErrorTest, SecondDocument) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "---\nscenario: u\n"}), "6:1", "a second YAML document in the file"));
+}
+
+TEST(ScenarioErrorTest, InvalidUtf8) {
+  EXPECT_TRUE(FailsAt("scenario: 長岡\xff\n", "1:13", "a byte that is not UTF-8"));
+}
+
+TEST(ScenarioErrorTest, DeepNestingIsRefused) {
+  const std::string deep = "scenario: " + std::string(5000, '[') + "\n";
+  // yaml-cpp stops at 2,000 levels, noticing at the end of the input.
+  EXPECT_TRUE(FailsAt(deep, "2:1", "the YAML nests too deeply"));
+}
+
+// ---- messages ----
+
+TEST(ScenarioErrorTest, ColumnsCountCharactersNotBytes) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld:\n  bodies: [{name: 長岡市, foo: 1}]\n", "3:24",
+                      "unknown field 'foo' in a body"));
+}
+
+TEST(ScenarioErrorTest, ValueThatMayBeAMyNumberIsNotEchoed) {
+  for (const std::string_view yaml :
+       {"scenario: t\nworld:\n  bodies: [{name: \"983205673214\"}]\n",
+        "scenario: t\nworld:\n  bodies: [{code: \"152021\", 983205673214: 1}]\n",
+        "scenario: t\nworld:\n  bodies: [{code: \"983205673214\"}]\n",
+        "scenario: t\nworld:\n  bodies: [{name: ９８３２０５６７３２１４}]\n"}) {
+    const Result<Scenario> r = ParseScenario(yaml, "s.yaml");
+    ASSERT_FALSE(r.ok()) << yaml;
+    EXPECT_EQ(r.error().message.find("983205673214"), std::string::npos) << r.error().message;
+    EXPECT_EQ(r.error().message.find("９８３２０５６７３２１４"), std::string::npos)
+        << r.error().message;
+    EXPECT_EQ(r.error().message.rfind("s.yaml:3:", 0), 0u) << r.error().message;
+  }
+}
+
+// Grind: every prefix of a valid file either parses or fails with a positioned message; none
+// crashes or throws.
+TEST(ScenarioErrorTest, EveryTruncationFailsCleanlyOrParses) {
+  for (size_t n = 0; n < kFull.size(); ++n) {
+    const Result<Scenario> r = ParseScenario(kFull.substr(0, n), "s.yaml");
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().message.rfind("s.yaml:", 0), 0u) << n << ": " << r.error().message;
+      EXPECT_NE(r.error().message.find("; expected "), std::string::npos) << r.error().message;
+    }
+  }
+}
+
+// Grind: random byte edits (delete, duplicate, replace with a YAML-significant character)
+// of a valid file either parse or fail with a positioned message; none crashes or throws.
+TEST(ScenarioErrorTest, RandomEditsFailCleanlyOrParse) {
+  constexpr std::string_view kSignificant = "[]{}:,-#&*!|>'\"%@` \t\n0123456789xé";
+  netsim::Rng rng(7, netsim::Rng::StreamId("scenario-grind"));
+  for (int round = 0; round < 2000; ++round) {
+    std::string text(kFull);
+    const int edits = 1 + static_cast<int>(rng.Uniform(3));
+    for (int e = 0; e < edits && !text.empty(); ++e) {
+      const size_t at = rng.Uniform(text.size());
+      switch (rng.Uniform(3)) {
+        case 0:
+          text.erase(at, 1 + rng.Uniform(8));
+          break;
+        case 1:
+          text.insert(at, text.substr(at, 1 + rng.Uniform(8)));
+          break;
+        default:
+          text[at] = kSignificant[rng.Uniform(kSignificant.size())];
+          break;
+      }
+    }
+    const Result<Scenario> r = ParseScenario(text, "s.yaml");
+    if (!r.ok()) {
+      EXPECT_EQ(r.error().message.rfind("s.yaml:", 0), 0u) << r.error().message;
+      EXPECT_NE(r.error().message.find("; expected "), std::string::npos) << r.error().message;
+    }
+  }
+}
+
+// ---- files ----
+
+class ScenarioLoadTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) /
+           ("scenario_load_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()) + "_" +
+            std::to_string(::getpid()));
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& name, std::string_view text) {
+    const fs::path p = dir_ / name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+
+  fs::path dir_;
+};
+
+TEST_F(ScenarioLoadTest, LoadsAFileAndNamesItInPositions) {
+  const std::string path = Write("full.yaml", kFull);
+  const Result<Scenario> r = LoadScenario(path);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->source, path);
+  EXPECT_EQ(r->world.bodies[0].pos.Describe(), path + ":10:7");
+}
+
+TEST_F(ScenarioLoadTest, ErrorsNameTheFile) {
+  const std::string path = Write("bad.yaml", "scenario: t\nwrld: {}\n");
+  const Result<Scenario> r = LoadScenario(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.rfind(path + ":2:1: unknown field 'wrld'", 0), 0u)
+      << r.error().message;
+}
+
+TEST_F(ScenarioLoadTest, MissingFile) {
+  const std::string path = (dir_ / "nope.yaml").string();
+  const Result<Scenario> r = LoadScenario(path);
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.rfind(path + ": no such file", 0), 0u) << r.error().message;
+}
+
+TEST_F(ScenarioLoadTest, DirectoryIsNotAScenario) {
+  const Result<Scenario> r = LoadScenario(dir_.string());
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.rfind(dir_.string() + ": not a regular file", 0), 0u)
+      << r.error().message;
+}
+
+}  // namespace
+}  // namespace renkei::scenarios
