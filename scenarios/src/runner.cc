@@ -1,5 +1,7 @@
 #include "scenarios/runner.h"
 
+#include <sys/resource.h>
+
 #include <algorithm>
 #include <boost/json.hpp>
 #include <chrono>
@@ -105,6 +107,7 @@ class Run {
       if (body->server->failure()) return *body->server->failure();
     }
     summary_.events = world_->loop().events_run();
+    summary_.started_at = s_.start;
     summary_.finished_at = world_->loop().Now();
     RENKEI_CHECK_OK(Collect());
     Check();
@@ -112,6 +115,12 @@ class Run {
     CheckAfterClose();
     summary_.wall_seconds =
         std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    if (summary_.wall_seconds > 0) {
+      summary_.wall_queries_per_second =
+          static_cast<double>(summary_.queries) / summary_.wall_seconds;
+    }
+    struct rusage usage {};
+    if (::getrusage(RUSAGE_SELF, &usage) == 0) summary_.peak_rss_kib = usage.ru_maxrss;
     RENKEI_CHECK_OK(Write(fs::path(o_.out_dir) / "summary.json", SummaryJson(summary_)));
     RENKEI_CHECK_OK(Write(fs::path(o_.out_dir) / "junit.xml", JunitXml(summary_)));
     Narrate(summary_.finished_at,
@@ -137,14 +146,14 @@ class Run {
   // Lines are collected with their simulated time and printed in time order at the end:
   // a query's outcome is known only when it is done, but belongs where it happened.
   void Narrate(SimTime at, const std::string& line) {
-    if (o_.narration != nullptr) narration_.push_back({at, narration_.size(), line});
+    narration_.push_back({at, narration_.size(), line});
   }
   void FlushNarration() {
-    if (o_.narration == nullptr) return;
     std::stable_sort(narration_.begin(), narration_.end(),
                      [](const NarrationLine& a, const NarrationLine& b) { return a.at < b.at; });
     for (const NarrationLine& l : narration_) {
-      *o_.narration << "[" << Clock(l.at) << "] " << l.text << "\n";
+      summary_.narration.push_back("[" + Clock(l.at) + "] " + l.text);
+      if (o_.narration != nullptr) *o_.narration << summary_.narration.back() << "\n";
     }
     narration_.clear();
   }
@@ -331,6 +340,13 @@ class Run {
     // Every query of the run, in 処理通番 order per body (deterministic), for counts.
     for (const auto& [id, state] : final_) {
       ++summary_.queries;
+      const QueryRun& run = queries_.at(id);
+      summary_.outcomes.push_back(QueryOutcome{
+          id, Name(run.body), Name(run.provider), state.submitted_at, state.completed_at,
+          state.phase == middleware::QueryPhase::kDone
+              ? std::string(middleware::RecordStatusCode(state.status))
+              : "open",
+          state.message});
       if (state.phase == middleware::QueryPhase::kDone) {
         ++summary_.status_counts[std::string(middleware::RecordStatusCode(state.status))];
         if (state.completed_at)
@@ -488,12 +504,14 @@ std::string SummaryJson(const RunSummary& s) {
   for (const auto& [code, n] : s.status_counts) counts[code] = n;
   o["status_counts"] = std::move(counts);
   json::object latency;
-  latency["p50_ms"] = static_cast<double>(s.p50.micros()) / 1000.0;
-  latency["p95_ms"] = static_cast<double>(s.p95.micros()) / 1000.0;
-  latency["p99_ms"] = static_cast<double>(s.p99.micros()) / 1000.0;
-  latency["max_ms"] = static_cast<double>(s.max.micros()) / 1000.0;
+  // Integers in microseconds of simulated time: exact, and identical across runs.
+  latency["p50_us"] = s.p50.micros();
+  latency["p95_us"] = s.p95.micros();
+  latency["p99_us"] = s.p99.micros();
+  latency["max_us"] = s.max.micros();
   o["latency"] = std::move(latency);
   o["events"] = s.events;
+  o["started_at"] = netsim::FormatIso(s.started_at);
   o["finished_at"] = netsim::FormatIso(s.finished_at);
   json::array expectations;
   for (const ExpectationResult& r : s.expectations) {
@@ -509,8 +527,14 @@ std::string SummaryJson(const RunSummary& s) {
   for (const std::string& e : s.timeline_errors) timeline_errors.emplace_back(e);
   o["timeline_errors"] = std::move(timeline_errors);
   // Wall-clock figures differ between runs: everything above is byte-identical for a seed.
+  const double simulated_seconds =
+      static_cast<double>((s.finished_at - s.started_at).micros()) / 1e6;
+  o["simulated_queries_per_second"] =
+      simulated_seconds > 0 ? static_cast<double>(s.queries) / simulated_seconds : 0.0;
   json::object wall;
   wall["seconds"] = s.wall_seconds;
+  wall["queries_per_second"] = s.wall_queries_per_second;
+  wall["peak_rss_kib"] = s.peak_rss_kib;
   o["wall"] = std::move(wall);
   return json::serialize(o) + "\n";
 }

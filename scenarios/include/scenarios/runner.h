@@ -31,6 +31,17 @@ struct ExpectationResult {
   std::string actual;  // what was found, for people
 };
 
+// One query of the run, for the report's timeline and histogram.
+struct QueryOutcome {
+  std::string id;         // the timeline's query id
+  std::string requester;  // body name
+  std::string provider;   // body name
+  netsim::SimTime submitted_at;
+  std::optional<netsim::SimTime> completed_at;  // empty: still open when the run ended
+  std::string status;                           // record status code
+  std::string message;
+};
+
 struct RunSummary {
   std::string scenario;
   uint64_t seed = 0;
@@ -38,7 +49,11 @@ struct RunSummary {
   uint64_t queries = 0;
   netsim::Duration p50, p95, p99, max;  // submit → final status, simulated
   uint64_t events = 0;                  // event-loop events processed
+  netsim::SimTime started_at;           // the scenario's start (simulated)
   netsim::SimTime finished_at;          // simulated
+  std::vector<QueryOutcome> outcomes;   // in query-id order
+  // Narration lines in simulated-time order ("[hh:mm:ss.mmm] text"), kept for the reports.
+  std::vector<std::string> narration;
   std::vector<ExpectationResult> expectations;
   // Timeline events that could not be played (a decision on a query not held for review…):
   // each fails the run.
@@ -46,6 +61,8 @@ struct RunSummary {
   bool passed() const;
   // Wall-clock figures, kept apart: they differ between runs.
   double wall_seconds = 0;
+  double wall_queries_per_second = 0;
+  int64_t peak_rss_kib = 0;  // the process's peak resident set (getrusage)
 };
 
 // Runs `scenario`, writing DIR/summary.json, DIR/junit.xml and the bodies' databases under
