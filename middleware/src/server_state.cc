@@ -2,6 +2,7 @@
 
 #include <array>
 #include <boost/json.hpp>
+#include <type_traits>
 
 #include "middleware/errors.h"
 #include "netsim/json_body.h"
@@ -141,6 +142,19 @@ std::vector<std::string> Split(std::string_view joined) {
     start = comma + 1;
   }
   return out;
+}
+
+// Every row the statement yields, each read by `read` (a Result<T>(sql::Statement&)).
+template <typename Read>
+auto CollectRows(sql::Statement& st, Read read)
+    -> Result<std::vector<typename std::invoke_result_t<Read, sql::Statement&>::value_type>> {
+  std::vector<typename std::invoke_result_t<Read, sql::Statement&>::value_type> out;
+  while (true) {
+    RENKEI_TRY(bool row, StorageResult(st.Step()));
+    if (!row) return out;
+    RENKEI_TRY(auto value, read(st));
+    out.push_back(std::move(value));
+  }
 }
 
 std::string ItemsJson(const std::vector<AnswerItem>& items) {
@@ -450,14 +464,7 @@ Result<std::vector<QueryState>> ServerState::OpenQueries() {
   RENKEI_TRY(auto st, StorageResult(db_.Cached(std::string("SELECT ") + kQueryColumns +
                                                " FROM queries WHERE phase <> 'done' "
                                                "ORDER BY processing_number")));
-  std::vector<QueryState> out;
-  while (true) {
-    RENKEI_TRY(bool row, StorageResult(st->Step()));
-    if (!row) break;
-    RENKEI_TRY(QueryState q, ReadQuery(*impl_, *st));
-    out.push_back(std::move(q));
-  }
-  return out;
+  return CollectRows(*st, [this](sql::Statement& row) { return ReadQuery(*impl_, row); });
 }
 
 Result<std::vector<QueryState>> ServerState::BatchQueries(int64_t batch_id) {
@@ -465,14 +472,7 @@ Result<std::vector<QueryState>> ServerState::BatchQueries(int64_t batch_id) {
                                                " FROM queries WHERE batch_id = ? AND "
                                                "batch_id > 0 ORDER BY batch_line")));
   if (Status s = st->BindAll(batch_id); !s.ok()) return Storage(s.error());
-  std::vector<QueryState> out;
-  while (true) {
-    RENKEI_TRY(bool row, StorageResult(st->Step()));
-    if (!row) break;
-    RENKEI_TRY(QueryState q, ReadQuery(*impl_, *st));
-    out.push_back(std::move(q));
-  }
-  return out;
+  return CollectRows(*st, [this](sql::Statement& row) { return ReadQuery(*impl_, row); });
 }
 
 Result<int64_t> ServerState::PurgeQueries(SimTime cutoff) {
@@ -569,14 +569,7 @@ Result<std::vector<Review>> ServerState::OpenReviews() {
   RENKEI_TRY(auto st, StorageResult(db_.Cached(std::string("SELECT ") + kReviewColumns +
                                                " FROM reviews WHERE state IN ('pending', "
                                                "'escalated') ORDER BY id")));
-  std::vector<Review> out;
-  while (true) {
-    RENKEI_TRY(bool row, StorageResult(st->Step()));
-    if (!row) break;
-    RENKEI_TRY(Review r, ReadReview(*st));
-    out.push_back(std::move(r));
-  }
-  return out;
+  return CollectRows(*st, ReadReview);
 }
 
 // ---- flags ----
@@ -764,13 +757,9 @@ Result<std::vector<std::pair<int, std::string>>> ServerState::BatchRejections(in
                           "SELECT line, message FROM batch_rejections WHERE batch_id = ? "
                           "ORDER BY line")));
   if (Status s = st->BindAll(batch_id); !s.ok()) return Storage(s.error());
-  std::vector<std::pair<int, std::string>> out;
-  while (true) {
-    RENKEI_TRY(bool row, StorageResult(st->Step()));
-    if (!row) break;
-    out.emplace_back(static_cast<int>(st->ColumnInt(0)), st->ColumnText(1));
-  }
-  return out;
+  return CollectRows(*st, [](sql::Statement& row) -> Result<std::pair<int, std::string>> {
+    return std::pair<int, std::string>(static_cast<int>(row.ColumnInt(0)), row.ColumnText(1));
+  });
 }
 
 }  // namespace renkei::middleware

@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "cli_args.h"
 #include "scenarios/cli.h"
 #include "scenarios/runner.h"
 #include "scenarios/scenario.h"
@@ -25,12 +26,6 @@ constexpr std::string_view kUsage =
     "\n"
     "options:\n";
 
-int UsageError(std::ostream& err, const std::string& message) {
-  err << "renkei run: " << message << "\n"
-      << "Run `renkei run --help` for usage.\n";
-  return kExitUsage;
-}
-
 }  // namespace
 
 int RunRun(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -39,22 +34,10 @@ int RunRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
                                                     "seed instead of the scenario's")(
       "out", po::value<std::string>()->value_name("DIR")->default_value("out/run"),
       "where reports and databases go")("narrate", "print a step-by-step account for trainers");
-  po::options_description all;
-  all.add(visible).add_options()("scenario", po::value<std::string>());
-  po::positional_options_description positional;
-  positional.add("scenario", 1);
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return UsageError(err, e.what());
-  }
-  if (vm.count("help")) {
-    out << kUsage << visible;
-    return kExitOk;
-  }
-  if (!vm.count("scenario")) return UsageError(err, "expected SCENARIO.yaml");
+  cli::Parsed parsed = cli::Parse(args, "run", kUsage, visible, "scenario", out, err);
+  if (parsed.exit) return *parsed.exit;
+  const po::variables_map& vm = parsed.vm;
+  if (!vm.count("scenario")) return cli::UsageError("run", err, "expected SCENARIO.yaml");
   auto scenario = LoadScenario(vm["scenario"].as<std::string>());
   if (!scenario.ok()) {
     err << "renkei run: " << scenario.error().Describe() << "\n";

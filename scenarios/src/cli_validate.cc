@@ -7,6 +7,7 @@
 #include <string>
 #include <string_view>
 
+#include "cli_args.h"
 #include "scenarios/cli.h"
 #include "scenarios/scenario.h"
 
@@ -25,12 +26,6 @@ constexpr std::string_view kUsage =
     "\n"
     "options:\n";
 
-int UsageError(std::ostream& err, const std::string& message) {
-  err << "renkei validate: " << message << "\n"
-      << "Run `renkei validate --help` for usage.\n";
-  return kExitUsage;
-}
-
 std::string Count(size_t n, std::string_view one, std::string_view many) {
   return std::to_string(n) + " " + std::string(n == 1 ? one : many);
 }
@@ -40,23 +35,10 @@ std::string Count(size_t n, std::string_view one, std::string_view many) {
 int RunValidate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
   po::options_description visible(100);
   visible.add_options()("help,h", "show this help");
-  po::options_description all;
-  all.add(visible).add_options()("scenario", po::value<std::string>());
-  po::positional_options_description positional;
-  positional.add("scenario", 1);
-
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return UsageError(err, e.what());
-  }
-  if (vm.count("help")) {
-    out << kUsage << visible;
-    return kExitOk;
-  }
-  if (!vm.count("scenario")) return UsageError(err, "expected SCENARIO.yaml");
+  cli::Parsed parsed = cli::Parse(args, "validate", kUsage, visible, "scenario", out, err);
+  if (parsed.exit) return *parsed.exit;
+  const po::variables_map& vm = parsed.vm;
+  if (!vm.count("scenario")) return cli::UsageError("validate", err, "expected SCENARIO.yaml");
   const std::string& path = vm["scenario"].as<std::string>();
 
   const Result<Scenario> scenario = LoadScenario(path);

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 
+#include "cli_args.h"
 #include "middleware/provision_log.h"
 #include "netsim/crypto.h"
 #include "scenarios/cli.h"
@@ -28,12 +29,6 @@ constexpr std::string_view kUsage =
     "\n"
     "options:\n";
 
-int UsageError(std::ostream& err, const std::string& message) {
-  err << "renkei verify-logs: " << message << "\n"
-      << "Run `renkei verify-logs --help` for usage.\n";
-  return kExitUsage;
-}
-
 }  // namespace
 
 int RunVerifyLogs(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -41,24 +36,11 @@ int RunVerifyLogs(const std::vector<std::string>& args, std::ostream& out, std::
   visible.add_options()("help,h", "show this help")(
       "key", po::value<std::string>()->value_name("PEM"),
       "the body's log public key (SubjectPublicKeyInfo PEM file)");
-  po::options_description all;
-  all.add(visible).add_options()("path", po::value<std::string>());
-  po::positional_options_description positional;
-  positional.add("path", 1);
-
-  po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(args).options(all).positional(positional).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return UsageError(err, e.what());
-  }
-  if (vm.count("help")) {
-    out << kUsage << visible;
-    return kExitOk;
-  }
-  if (!vm.count("path")) return UsageError(err, "expected PATH");
-  if (!vm.count("key")) return UsageError(err, "expected --key PUBLIC_KEY_PEM");
+  cli::Parsed parsed = cli::Parse(args, "verify-logs", kUsage, visible, "path", out, err);
+  if (parsed.exit) return *parsed.exit;
+  const po::variables_map& vm = parsed.vm;
+  if (!vm.count("path")) return cli::UsageError("verify-logs", err, "expected PATH");
+  if (!vm.count("key")) return cli::UsageError("verify-logs", err, "expected --key PUBLIC_KEY_PEM");
   const std::string& path = vm["path"].as<std::string>();
   const std::string& key_path = vm["key"].as<std::string>();
 

@@ -33,6 +33,7 @@ requires std::is_error_code_enum_v<E> Error MakeError(E e, std::string message) 
 template <typename T>
 class [[nodiscard]] Result {
  public:
+  using value_type = T;
   Result(T value) : v_(std::move(value)) {}      // NOLINT(google-explicit-constructor)
   Result(Error error) : v_(std::move(error)) {}  // NOLINT(google-explicit-constructor)
 
