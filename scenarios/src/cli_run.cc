@@ -1,7 +1,7 @@
 // `renkei run SCENARIO.yaml [--seed N] [--out DIR] [--narrate]`: renkei's main job. Builds the
 // world the scenario describes, plays its timeline, checks its expectations and writes
-// DIR/summary.json and DIR/junit.xml. Exit 0 when every expectation is met, 1 when one is not,
-// 2 for an invalid scenario or bad usage.
+// DIR/summary.json, DIR/junit.xml and DIR/report.html. Exit 0 when every expectation is met, 1 when
+// one is not, 2 for an invalid scenario or bad usage.
 #include <boost/program_options.hpp>
 #include <cstdint>
 #include <string>
@@ -21,8 +21,8 @@ constexpr std::string_view kUsage =
     "usage: renkei run SCENARIO.yaml [--seed N] [--out DIR] [--narrate]\n"
     "\n"
     "Runs a scenario on the simulated network and checks its expectations. Writes\n"
-    "DIR/summary.json and DIR/junit.xml (and the bodies' databases under DIR/data). Exit 0:\n"
-    "every expectation met; 1: one failed; 2: invalid scenario or usage.\n"
+    "DIR/summary.json, DIR/junit.xml and DIR/report.html (and the bodies' databases under\n"
+    "DIR/data). Exit 0: every expectation met; 1: one failed; 2: invalid scenario or usage.\n"
     "\n"
     "options:\n";
 
@@ -60,7 +60,7 @@ int RunRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
   }
   for (const std::string& e : summary->timeline_errors) out << "  FAIL  timeline: " << e << "\n";
   out << (summary->passed() ? "PASSED" : "FAILED") << "; reports in " << options.out_dir
-      << "/summary.json and " << options.out_dir << "/junit.xml\n";
+      << "/summary.json, junit.xml and report.html\n";
   return summary->passed() ? kExitOk : kExitFailed;
 }
 

@@ -48,6 +48,7 @@ int RunValidate(const std::vector<std::string>& args, std::ostream& out, std::os
   }
   out << path << ": valid (" << Count(scenario->world.bodies.size(), "body", "bodies") << ", "
       << Count(scenario->timeline.size(), "event", "events") << ", "
+      << (scenario->load ? "a load section, " : "")
       << Count(scenario->expect.size(), "expectation", "expectations") << ")\n";
   return kExitOk;
 }

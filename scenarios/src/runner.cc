@@ -6,6 +6,8 @@
 #include <boost/json.hpp>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
+#include <deque>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -14,6 +16,7 @@
 #include "addressing/resident_generator.h"
 #include "middleware/batch_file.h"
 #include "netsim/errors.h"
+#include "scenarios/report_html.h"
 #include "scenarios/world.h"
 
 namespace renkei::scenarios {
@@ -29,6 +32,15 @@ namespace {
 // the timeline begins with every registered person linkable.
 constexpr Duration kSetup = Duration::Hours(1);
 
+// How the runner notices that a query is done (the server has no completion callback): a
+// closed-model client re-reads its query's status after kFirstCheck, then at doubling
+// intervals up to kMaxCheck; arrivals waiting for a slot (max_in_flight) re-count the
+// requester's open queries every kSlotCheck while any wait. Only the runner's reaction is
+// delayed by this; latencies come from the server's own submit and completion times.
+constexpr Duration kFirstCheck = Duration::Millis(10);
+constexpr Duration kMaxCheck = Duration::Millis(100);
+constexpr Duration kSlotCheck = Duration::Millis(10);
+
 struct Mover {
   std::string from, to;
   std::string at_from, at_to;  // 統合宛名番号 at each body
@@ -38,6 +50,7 @@ struct QueryRun {
   std::string body;  // requester lgcode
   std::string processing_number;
   std::string provider;  // lgcode
+  bool load = false;     // one of the load section's queries
 };
 
 std::string Clock(SimTime t) { return netsim::FormatIso(t).substr(11, 12); }
@@ -74,7 +87,11 @@ std::string XmlEscape(std::string_view s) {
 
 class Run {
  public:
-  Run(const Scenario& s, const RunOptions& o) : s_(s), o_(o) {}
+  Run(const Scenario& s, const RunOptions& o)
+      : s_(s),
+        o_(o),
+        arrival_rng_(o.seed.value_or(s.seed), netsim::Rng::StreamId("scenario/load/arrivals")),
+        choice_rng_(o.seed.value_or(s.seed), netsim::Rng::StreamId("scenario/load/choices")) {}
 
   Result<RunSummary> Go() {
     const auto wall_start = std::chrono::steady_clock::now();
@@ -128,6 +145,8 @@ class Run {
                 std::to_string(Passed()) + " of " + std::to_string(summary_.expectations.size()) +
                 " expectations met");
     FlushNarration();
+    RENKEI_CHECK_OK(Write(fs::path(o_.out_dir) / "report.html",
+                          HtmlReport(summary_, s_.narration_ja, s_.narration_en)));
     return summary_;
   }
 
@@ -245,7 +264,171 @@ class Run {
     for (const TimelineEvent* e : events) {
       world_->loop().ScheduleAt(s_.start + e->at, [this, e] { Play(*e); });
     }
+    if (s_.load) ScheduleLoad(*s_.load);
     return OkStatus();
+  }
+
+  // Submits a query at `from` and counts it as one of that body's open queries.
+  Result<std::string> Submit(World::Body& from, const middleware::QueryRequest& r) {
+    RENKEI_TRY(std::string pn, from.server->SubmitQuery(r));
+    ++submitted_[from.lgcode];
+    return pn;
+  }
+
+  // ---- load ----
+
+  void ScheduleLoad(const LoadSpec& load) {
+    for (size_t i = 0; i < movers_.size(); ++i) {
+      if (movers_[i].from == load.provider && movers_[i].to == load.requester) {
+        load_movers_.push_back(i);
+      }
+    }
+    for (const LoadMixEntry& m : load.mix) load_weight_ += m.weight;
+    const SimTime begin = s_.start + load.at;
+    load_end_ = begin + load.Span();
+    std::string model;
+    if (load.model == LoadSpec::Model::kOpen) {
+      model = "open, " + std::to_string(load.stages.size()) +
+              (load.stages.size() == 1 ? " stage" : " stages");
+      stage_begin_ = begin;
+      if (auto first = NextArrival(begin)) ScheduleArrival(*first);
+    } else {
+      model = "closed, " + std::to_string(load.clients) + " clients";
+      for (int c = 0; c < load.clients; ++c) {
+        world_->loop().ScheduleAt(begin, [this] { ClientTurn(); });
+      }
+    }
+    Narrate(begin, "負荷 / load: " + Name(load.requester) + " → " + Name(load.provider) + " (" +
+                       model + ", " + std::to_string(load.Span().micros() / 1000000) + " s)");
+  }
+
+  // Poisson arrivals with a piecewise-linear rate, by thinning (Lewis and Shedler): candidates
+  // come at the stage's highest rate and each is kept with probability rate(t) / highest. At a
+  // stage's end the candidate stream restarts at the next stage's highest rate (exponential
+  // gaps are memoryless, so this is exact). Two draws per candidate, always, so a change of
+  // rates does not change how the stream is consumed. Returns the first arrival after `from`,
+  // or nothing after the last stage.
+  std::optional<SimTime> NextArrival(SimTime from) {
+    const LoadSpec& load = *s_.load;
+    SimTime t = from;
+    while (stage_ < load.stages.size()) {
+      const LoadStage& stage = load.stages[stage_];
+      const SimTime end = stage_begin_ + stage.duration;
+      const double highest = std::max(stage.rate, stage.to);
+      const auto gap = static_cast<int64_t>(std::llround(arrival_rng_.Exponential(1e6 / highest)));
+      const double u = arrival_rng_.UniformDouble();
+      t = t + Duration::Micros(std::max<int64_t>(gap, 1));
+      if (t >= end) {
+        t = end;
+        stage_begin_ = end;
+        ++stage_;
+        continue;
+      }
+      const double f = static_cast<double>((t - stage_begin_).micros()) /
+                       static_cast<double>(stage.duration.micros());
+      const double rate = stage.rate + (stage.to - stage.rate) * f;
+      if (u * highest < rate) return t;
+    }
+    return std::nullopt;
+  }
+
+  void ScheduleArrival(SimTime at) {
+    world_->loop().ScheduleAt(at, [this] {
+      Arrive();
+      if (auto next = NextArrival(world_->loop().Now())) ScheduleArrival(*next);
+    });
+  }
+
+  // The requester's queries submitted by this run and not yet final: submitted minus the
+  // server's count of final statuses. stats() summarises the server's latencies on each call,
+  // so this is asked only with max_in_flight set (per arrival, and per check while any wait).
+  int64_t OpenAtRequester() {
+    World::Body* from = world_->FindBody(s_.load->requester);
+    uint64_t finals = 0;
+    for (const auto& [status, n] : from->server->stats().query_status) finals += n;
+    return static_cast<int64_t>(submitted_[from->lgcode]) - static_cast<int64_t>(finals);
+  }
+
+  void Arrive() {
+    ++summary_.load_arrivals;
+    const int64_t limit = s_.load->max_in_flight;
+    if (limit > 0 && (!waiting_.empty() || OpenAtRequester() >= limit)) {
+      ++summary_.load_started_late;
+      waiting_.push_back(world_->loop().Now());
+      if (waiting_.size() == 1) {
+        world_->loop().ScheduleAfter(kSlotCheck, [this] { StartWaiting(); });
+      }
+      return;
+    }
+    (void)SubmitLoad();
+  }
+
+  // Starts waiting arrivals, oldest first, while slots are free; checks again while any wait.
+  void StartWaiting() {
+    while (!waiting_.empty() && OpenAtRequester() < s_.load->max_in_flight) {
+      waiting_.pop_front();
+      (void)SubmitLoad();
+    }
+    if (!waiting_.empty()) {
+      world_->loop().ScheduleAfter(kSlotCheck, [this] { StartWaiting(); });
+    }
+  }
+
+  // One load query: a random mover between the two bodies, a procedure from the weighted mix.
+  // Returns its 処理通番, or nothing when it could not be submitted (a timeline error).
+  std::optional<std::string> SubmitLoad() {
+    const LoadSpec& load = *s_.load;
+    const Mover& mover = movers_[load_movers_[choice_rng_.Uniform(load_movers_.size())]];
+    int64_t pick = static_cast<int64_t>(choice_rng_.Uniform(static_cast<uint64_t>(load_weight_)));
+    const LoadMixEntry* entry = &load.mix.front();
+    for (const LoadMixEntry& m : load.mix) {
+      if (pick < m.weight) {
+        entry = &m;
+        break;
+      }
+      pick -= m.weight;
+    }
+    World::Body* from = world_->FindBody(load.requester);
+    World::Body* to = world_->FindBody(load.provider);
+    middleware::QueryRequest r;
+    r.integrated_number = mover.at_to;
+    r.provider = to->institution;
+    r.jm = entry->jm;
+    r.jt = entry->jt;
+    r.tm_items = entry->tm;
+    char id[32];
+    std::snprintf(id, sizeof id, "load-%06llu", static_cast<unsigned long long>(++load_serial_));
+    auto pn = Submit(*from, r);
+    if (!pn.ok()) {
+      errors_.push_back(load.pos.Describe() + ": load query " + id + ": " + pn.error().message);
+      return std::nullopt;
+    }
+    queries_[id] = QueryRun{load.requester, pn.value(), load.provider, true};
+    return pn.value();
+  }
+
+  // A closed-model client: query, wait for the answer, think, query again, until the load ends.
+  void ClientTurn() {
+    if (world_->loop().Now() >= load_end_) return;
+    ++summary_.load_arrivals;
+    std::optional<std::string> pn = SubmitLoad();
+    if (!pn) return;  // reported; this client stops
+    world_->loop().ScheduleAfter(kFirstCheck, [this, p = *pn] { CheckClient(p, kFirstCheck); });
+  }
+
+  void CheckClient(const std::string& pn, Duration waited) {
+    const SimTime now = world_->loop().Now();
+    if (now >= load_end_) return;
+    World::Body* from = world_->FindBody(s_.load->requester);
+    auto state = from->server->QueryStatus(pn);
+    if (state.ok() && state->phase == middleware::QueryPhase::kDone) {
+      const SimTime done = state->completed_at.value_or(now);
+      const SimTime next = std::max(now, done + s_.load->think);
+      world_->loop().ScheduleAt(next, [this] { ClientTurn(); });
+      return;
+    }
+    const Duration wait = std::min(waited * 2, kMaxCheck);
+    world_->loop().ScheduleAfter(wait, [this, pn, wait] { CheckClient(pn, wait); });
   }
 
   void Play(const TimelineEvent& e) {
@@ -264,7 +447,7 @@ class Run {
         r.jt = q.jt;
         r.tm_items = q.tm;
         r.non_disclosure = q.non_disclosure;
-        auto pn = from->server->SubmitQuery(r);
+        auto pn = Submit(*from, r);
         if (!pn.ok()) {
           errors_.push_back(e.pos.Describe() + ": query " + q.id + ": " + pn.error().message);
           return;
@@ -332,6 +515,9 @@ class Run {
 
   Status Collect() {
     std::vector<int64_t> latencies;
+    // (time, +1 submitted / -1 completed) of the load's queries, for the peak in flight.
+    std::vector<std::pair<int64_t, int>> load_steps;
+    uint64_t load_outcomes = 0;
     for (const auto& [id, q] : queries_) {
       World::Body* body = world_->FindBody(q.body);
       RENKEI_TRY(middleware::QueryState state, body->server->QueryStatus(q.processing_number));
@@ -341,12 +527,22 @@ class Run {
     for (const auto& [id, state] : final_) {
       ++summary_.queries;
       const QueryRun& run = queries_.at(id);
-      summary_.outcomes.push_back(QueryOutcome{
-          id, Name(run.body), Name(run.provider), state.submitted_at, state.completed_at,
-          state.phase == middleware::QueryPhase::kDone
-              ? std::string(middleware::RecordStatusCode(state.status))
-              : "open",
-          state.message});
+      if (run.load) {
+        load_steps.emplace_back(state.submitted_at.micros(), 1);
+        if (state.phase == middleware::QueryPhase::kDone && state.completed_at) {
+          load_steps.emplace_back(state.completed_at->micros(), -1);
+        }
+      }
+      if (!run.load || load_outcomes++ < RunSummary::kMaxLoadOutcomes) {
+        summary_.outcomes.push_back(QueryOutcome{
+            id, Name(run.body), Name(run.provider), state.submitted_at, state.completed_at,
+            state.phase == middleware::QueryPhase::kDone
+                ? std::string(middleware::RecordStatusCode(state.status))
+                : "open",
+            state.message});
+      } else {
+        ++summary_.outcomes_omitted;
+      }
       if (state.phase == middleware::QueryPhase::kDone) {
         ++summary_.status_counts[std::string(middleware::RecordStatusCode(state.status))];
         if (state.completed_at)
@@ -354,10 +550,25 @@ class Run {
       } else {
         ++summary_.status_counts["open"];
       }
+      if (run.load) continue;  // the load's queries are summed up below, not told one by one
       Narrate(state.completed_at.value_or(summary_.finished_at),
               id + ": " + std::string(middleware::RecordStatusCode(state.status)) + " " +
                   std::string(middleware::RecordStatusName(state.status)) +
                   (state.message.empty() ? "" : " 「" + state.message + "」"));
+    }
+    // Completions sort before submissions at one instant: a slot freed and taken at once.
+    std::sort(load_steps.begin(), load_steps.end());
+    int64_t open = 0;
+    for (const auto& [at, step] : load_steps) {
+      open += step;
+      summary_.load_peak_in_flight =
+          std::max(summary_.load_peak_in_flight, static_cast<uint64_t>(std::max<int64_t>(open, 0)));
+    }
+    if (s_.load) {
+      Narrate(load_end_, "負荷 / load: " + std::to_string(summary_.load_arrivals) + " arrivals, " +
+                             std::to_string(summary_.load_started_late) +
+                             " started late, at most " +
+                             std::to_string(summary_.load_peak_in_flight) + " in flight");
     }
     std::sort(latencies.begin(), latencies.end());
     summary_.p50 = Percentile(latencies, 0.50);
@@ -401,6 +612,22 @@ class Run {
           r.passed = static_cast<int64_t>(n) == x.equals;
           break;
         }
+        case Expectation::Kind::kLatency: {
+          const Duration found = x.percentile == "p50"   ? summary_.p50
+                                 : x.percentile == "p95" ? summary_.p95
+                                 : x.percentile == "p99" ? summary_.p99
+                                                         : summary_.max;
+          r.actual = x.percentile + " " +
+                     (found.micros() % 1000 == 0 ? std::to_string(found.micros() / 1000) + " ms"
+                                                 : std::to_string(found.micros()) + " us");
+          r.passed = found <= x.bound;
+          break;
+        }
+        case Expectation::Kind::kLateArrivals:
+          r.actual = std::to_string(summary_.load_started_late) + " of " +
+                     std::to_string(summary_.load_arrivals) + " arrivals started late";
+          r.passed = static_cast<int64_t>(summary_.load_started_late) <= x.max;
+          break;
         case Expectation::Kind::kLogsVerify:
         case Expectation::Kind::kNoMyNumber:
           deferred_.push_back(summary_.expectations.size());
@@ -472,6 +699,17 @@ class Run {
   std::vector<LogRef> logs_;
   std::vector<size_t> deferred_;
   std::vector<std::string> errors_;
+  std::map<std::string, uint64_t> submitted_;  // lgcode → queries the run submitted there
+  // The load section's state.
+  netsim::Rng arrival_rng_;
+  netsim::Rng choice_rng_;
+  std::vector<size_t> load_movers_;  // indices into movers_ from provider to requester
+  int64_t load_weight_ = 0;          // sum of the mix's weights
+  uint64_t load_serial_ = 0;
+  SimTime load_end_;
+  size_t stage_ = 0;             // open model: the stage NextArrival is in
+  SimTime stage_begin_;          // and when that stage began
+  std::deque<SimTime> waiting_;  // arrivals waiting for a slot (max_in_flight), oldest first
   struct NarrationLine {
     SimTime at;
     size_t seq;
@@ -510,6 +748,12 @@ std::string SummaryJson(const RunSummary& s) {
   latency["p99_us"] = s.p99.micros();
   latency["max_us"] = s.max.micros();
   o["latency"] = std::move(latency);
+  json::object load;
+  load["arrivals"] = s.load_arrivals;
+  load["started_late"] = s.load_started_late;
+  load["peak_in_flight"] = s.load_peak_in_flight;
+  load["outcomes_omitted"] = s.outcomes_omitted;
+  o["load"] = std::move(load);
   o["events"] = s.events;
   o["started_at"] = netsim::FormatIso(s.started_at);
   o["finished_at"] = netsim::FormatIso(s.finished_at);

@@ -54,8 +54,22 @@ std::string Expectation::Describe() const {
       return "provision logs verify";
     case Kind::kNoMyNumber:
       return "no 個人番号 in outputs";
+    case Kind::kLatency:
+      // Whole milliseconds read better; anything finer stays exact.
+      return "latency " + percentile + " at most " +
+             (bound.micros() % 1000 == 0 ? std::to_string(bound.micros() / 1000) + " ms"
+                                         : std::to_string(bound.micros()) + " us");
+    case Kind::kLateArrivals:
+      return "late arrivals at most " + std::to_string(max);
   }
   return "unknown expectation";
+}
+
+netsim::Duration LoadSpec::Span() const {
+  if (model == Model::kClosed) return duration;
+  netsim::Duration total;
+  for (const LoadStage& stage : stages) total += stage.duration;
+  return total;
 }
 
 namespace {
@@ -65,6 +79,11 @@ using netsim::Duration;
 constexpr int64_t kMaxResidentsPerBody = 1'000'000;
 constexpr int64_t kMaxMoversPerEntry = 10'000;
 constexpr int64_t kMaxMovers = 100'000;
+constexpr double kMaxRatePerSecond = 10'000;
+constexpr int64_t kMaxClients = 10'000;
+constexpr int64_t kMaxWeight = 1'000'000;
+constexpr int64_t kMaxInFlight = 1'000'000;
+constexpr std::string_view kLoadQueryPrefix = "load-";
 constexpr size_t kMaxQueryIdLength = 32;
 constexpr size_t kMaxFileBytes = size_t{16} << 20;
 constexpr size_t kMaxQuotedChars = 60;
@@ -617,7 +636,7 @@ class Parser {
   Status ParseRoot(const Value& root) {
     RENKEI_TRY(const Fields f, MapOf(root, "the scenario",
                                      {"scenario", "narration", "seed", "start", "world", "network",
-                                      "timeline", "expect"}));
+                                      "load", "timeline", "expect"}));
     scenario_.source = source_;
     const Value* name = f.Find("scenario");
     if (name == nullptr) {
@@ -650,6 +669,7 @@ class Parser {
     }
     RENKEI_CHECK_OK(ParseWorld(*world));
     if (const Value* v = f.Find("network")) RENKEI_CHECK_OK(ParseNetwork(*v));
+    if (const Value* v = f.Find("load")) RENKEI_CHECK_OK(ParseLoad(*v));
     if (const Value* v = f.Find("timeline")) RENKEI_CHECK_OK(ParseTimeline(*v));
     if (const Value* v = f.Find("expect")) RENKEI_CHECK_OK(ParseExpect(*v));
     return OkStatus();
@@ -866,6 +886,212 @@ class Parser {
     return OkStatus();
   }
 
+  // ---- load ----
+
+  Status ParseLoad(const Value& v) {
+    RENKEI_TRY(const Fields f,
+               MapOf(v, "load",
+                     {"requester", "provider", "at", "open", "closed", "mix", "max_in_flight"}));
+    LoadSpec load;
+    load.pos = Pos(f.mark);
+    const Value* requester = f.Find("requester");
+    const Value* provider = f.Find("provider");
+    if (requester == nullptr) {
+      return Missing(f, "load", "'requester'", "requester: <the body that queries>");
+    }
+    if (provider == nullptr) {
+      return Missing(f, "load", "'provider'", "provider: <the body that answers>");
+    }
+    RENKEI_TRY(load.requester, BodyRef(*requester, false));
+    RENKEI_TRY(load.provider, BodyRef(*provider, false));
+    if (load.requester == load.provider) {
+      return Fail(*provider, "a load from " + load.requester + " to itself",
+                  "provider: a body other than requester:");
+    }
+    const bool has_movers = std::any_of(
+        scenario_.world.movers.begin(), scenario_.world.movers.end(),
+        [&load](const MoverSpec& m) { return m.from == load.provider && m.to == load.requester; });
+    if (!has_movers) {
+      return Fail(
+          *provider,
+          "the load has nobody to query: no movers from " + load.provider + " to " + load.requester,
+          "a world.movers entry with from: " + load.provider + " and to: " + load.requester);
+    }
+    if (const Value* at = f.Find("at")) {
+      RENKEI_TRY(load.at, DurationOf(*at, false));
+    }
+    const Value* open = f.Find("open");
+    const Value* closed = f.Find("closed");
+    if (open != nullptr && closed != nullptr) {
+      const Value* second = open->key_mark.pos > closed->key_mark.pos ? open : closed;
+      return Fail(second->key_mark, "a load with both open and closed",
+                  "exactly one of open (arrival rates) and closed (clients)");
+    }
+    if (open == nullptr && closed == nullptr) {
+      return Missing(f, "load", "open or closed",
+                     "open: {stages: [...]} or closed: {clients: N, think: 2s, duration: 30m}");
+    }
+    if (open != nullptr) {
+      load.model = LoadSpec::Model::kOpen;
+      RENKEI_CHECK_OK(ParseOpenLoad(*open, load));
+    } else {
+      load.model = LoadSpec::Model::kClosed;
+      RENKEI_CHECK_OK(ParseClosedLoad(*closed, load));
+    }
+    if (const Value* mix = f.Find("mix")) {
+      RENKEI_TRY(const std::vector<Value> items, ListOf(*mix, "procedures"));
+      if (items.empty()) {
+        return Fail(*mix, "load.mix is an empty list",
+                    "at least one entry, such as {weight: 1, jt: JT00160200000001}");
+      }
+      for (const Value& item : items) {
+        RENKEI_TRY(LoadMixEntry entry, ParseMixEntry(item));
+        load.mix.push_back(std::move(entry));
+      }
+    } else {
+      load.mix.push_back(LoadMixEntry{});
+    }
+    if (const Value* m = f.Find("max_in_flight")) {
+      if (load.model == LoadSpec::Model::kClosed) {
+        return Fail(m->key_mark, "max_in_flight with a closed load",
+                    "max_in_flight only with open (a closed load's clients bound what is in "
+                    "flight)");
+      }
+      RENKEI_TRY(load.max_in_flight, Integer(*m, 1, kMaxInFlight));
+    }
+    scenario_.load = std::move(load);
+    return OkStatus();
+  }
+
+  Status ParseOpenLoad(const Value& v, LoadSpec& load) const {
+    RENKEI_TRY(const Fields f, MapOf(v, "open", {"stages"}));
+    const Value* stages = f.Find("stages");
+    if (stages == nullptr) {
+      return Missing(f, "open", "'stages'", "stages: [{duration: 10m, rate: 2/s}, ...]");
+    }
+    RENKEI_TRY(const std::vector<Value> items, ListOf(*stages, "stages"));
+    if (items.empty()) {
+      return Fail(*stages, "open.stages is an empty list",
+                  "at least one stage, such as {duration: 10m, rate: 2/s}");
+    }
+    for (const Value& item : items) {
+      // Stages follow each other; a start of their own could only make them overlap or leave
+      // gaps, so it is refused with that reason rather than as an unknown field.
+      if (item.node.IsMap()) {
+        for (auto it = item.node.begin(); it != item.node.end(); ++it) {
+          const YAML::Node key = it->first;
+          if (key.IsScalar() && (key.Scalar() == "start" || key.Scalar() == "at")) {
+            return Fail(key.Mark(),
+                        "a stage with its own " + key.Scalar() +
+                            " (stages run back to back, so they can neither overlap nor leave "
+                            "gaps)",
+                        "duration, rate and to only; load.at sets when the first stage starts");
+          }
+        }
+      }
+      RENKEI_TRY(const Fields stage, MapOf(item, "a stage", {"duration", "rate", "to"}));
+      LoadStage s;
+      s.pos = Pos(stage.mark);
+      const Value* duration = stage.Find("duration");
+      const Value* rate = stage.Find("rate");
+      if (duration == nullptr) {
+        return Missing(stage, "a stage", "'duration'", "duration: <how long, such as 10m>");
+      }
+      if (rate == nullptr) {
+        return Missing(stage, "a stage", "'rate'", "rate: <arrivals, such as 2/s>");
+      }
+      RENKEI_TRY(s.duration, DurationOf(*duration, true));
+      RENKEI_TRY(s.rate, Rate(*rate));
+      s.to = s.rate;
+      if (const Value* to = stage.Find("to")) {
+        RENKEI_TRY(s.to, Rate(*to));
+      }
+      load.stages.push_back(s);
+    }
+    return OkStatus();
+  }
+
+  Status ParseClosedLoad(const Value& v, LoadSpec& load) const {
+    RENKEI_TRY(const Fields f, MapOf(v, "closed", {"clients", "think", "duration"}));
+    const Value* clients = f.Find("clients");
+    const Value* duration = f.Find("duration");
+    if (clients == nullptr) {
+      return Missing(f, "closed", "'clients'", "clients: <how many query at once>");
+    }
+    if (duration == nullptr) {
+      return Missing(f, "closed", "'duration'", "duration: <how long they query, such as 30m>");
+    }
+    RENKEI_TRY(const int64_t n, Integer(*clients, 1, kMaxClients));
+    load.clients = static_cast<int>(n);
+    if (const Value* think = f.Find("think")) {
+      RENKEI_TRY(load.think, DurationOf(*think, false));
+    }
+    RENKEI_TRY(load.duration, DurationOf(*duration, true));
+    return OkStatus();
+  }
+
+  Result<LoadMixEntry> ParseMixEntry(const Value& v) const {
+    RENKEI_TRY(const Fields f, MapOf(v, "a mix entry", {"weight", "jm", "jt", "tm"}));
+    LoadMixEntry entry;
+    if (const Value* w = f.Find("weight")) {
+      RENKEI_TRY(entry.weight, Integer(*w, 1, kMaxWeight));
+    }
+    if (const Value* jm = f.Find("jm")) {
+      RENKEI_TRY(entry.jm, Code(*jm, netsim::CodeKind::kBusiness));
+    }
+    if (const Value* jt = f.Find("jt")) {
+      RENKEI_TRY(entry.jt, Code(*jt, netsim::CodeKind::kProcedure));
+    }
+    if (const Value* tm = f.Find("tm")) {
+      RENKEI_TRY(entry.tm, TmCodes(*tm));
+    }
+    return entry;
+  }
+
+  // "<n>/s", "<n>/m" or "<n>/h": arrivals per second, minute or hour; n a plain decimal such as
+  // 2 or 0.5. Returned per second; above 0 and at most kMaxRatePerSecond.
+  Result<double> Rate(const Value& v) const {
+    const std::string expected =
+        "a rate above 0 written as <n>/s, <n>/m or <n>/h, such as 2/s, 0.5/s or 30/m";
+    if (!v.node.IsScalar()) return Fail(v, v.name + " is " + Shape(v.node), expected);
+    const std::string& s = v.node.Scalar();
+    const size_t slash = s.find('/');
+    const std::string_view number = std::string_view(s).substr(0, slash);
+    const std::string_view unit =
+        slash == std::string::npos ? std::string_view() : std::string_view(s).substr(slash + 1);
+    double per = 0;
+    if (unit == "s") {
+      per = 1;
+    } else if (unit == "m") {
+      per = 60;
+    } else if (unit == "h") {
+      per = 3600;
+    }
+    if (!number.empty() && number[0] == '-') {
+      return Fail(v, v.name + " " + QuoteValue(s) + " is negative", expected);
+    }
+    const size_t dot = number.find('.');
+    const bool digits_ok =
+        !number.empty() && number.front() != '.' && number.back() != '.' &&
+        number.find('.', dot == std::string_view::npos ? number.size() : dot + 1) ==
+            std::string_view::npos &&
+        std::all_of(number.begin(), number.end(), [](char c) { return IsDigit(c) || c == '.'; });
+    double n = 0;
+    if (digits_ok) {
+      const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), n);
+      if (ec != std::errc() || ptr != number.data() + number.size()) n = -1;
+    }
+    if (per == 0 || !digits_ok || n < 0 || !std::isfinite(n)) {
+      return Fail(v, v.name + " " + QuoteValue(s) + " is not a rate", expected);
+    }
+    if (n == 0) return Fail(v, v.name + " " + QuoteValue(s) + " is zero", expected);
+    const double per_second = n / per;
+    if (per_second > kMaxRatePerSecond) {
+      return Fail(v, v.name + " " + QuoteValue(s) + " is too high", "a rate of at most 10000/s");
+    }
+    return per_second;
+  }
+
   // ---- timeline ----
 
   struct PendingDecision {
@@ -980,6 +1206,12 @@ class Parser {
                                 c == '_' || c == '-';
                        });
     if (!id_ok) return Fail(id, "query id " + QuoteValue(q.id) + " is not a valid id", id_rule);
+    if (q.id.rfind(kLoadQueryPrefix, 0) == 0) {
+      return Fail(
+          id,
+          "query id " + QuoteValue(q.id) + " starts with 'load-', which names the load's queries",
+          "an id that does not start with 'load-'");
+    }
     if (const auto earlier = query_events_.find(q.id); earlier != query_events_.end()) {
       return Fail(id,
                   "query id " + q.id + " is already used (at " +
@@ -1059,7 +1291,8 @@ class Parser {
 
   Status ParseExpect(const Value& v) {
     RENKEI_TRY(const std::vector<Value> items, ListOf(v, "expectations"));
-    const std::string kinds = "one of query, count, logs_verify, no_mynumber_in_outputs";
+    const std::string kinds =
+        "one of query, count, latency, late_arrivals, logs_verify, no_mynumber_in_outputs";
     for (const Value& item : items) {
       if (!item.node.IsMap()) {
         return Fail(item, item.name + " is " + Shape(item.node), "a map with " + kinds);
@@ -1072,7 +1305,8 @@ class Parser {
         keys.push_back(Value{it->second, key.Mark(), key.Scalar(), key.Mark()});
       }
       for (const Value& key : keys) {
-        if (key.name != "query" && key.name != "count" && key.name != "logs_verify" &&
+        if (key.name != "query" && key.name != "count" && key.name != "latency" &&
+            key.name != "late_arrivals" && key.name != "logs_verify" &&
             key.name != "no_mynumber_in_outputs") {
           continue;
         }
@@ -1096,6 +1330,10 @@ class Parser {
         RENKEI_CHECK_OK(ParseQueryExpectation(item, e));
       } else if (kind->name == "count") {
         RENKEI_CHECK_OK(ParseCountExpectation(item, e));
+      } else if (kind->name == "latency") {
+        RENKEI_CHECK_OK(ParseLatencyExpectation(item, e));
+      } else if (kind->name == "late_arrivals") {
+        RENKEI_CHECK_OK(ParseLateExpectation(item, *kind, e));
       } else {
         const bool logs = kind->name == "logs_verify";
         RENKEI_TRY(const Fields f,
@@ -1151,6 +1389,41 @@ class Parser {
       return Missing(f, "a count expectation", "'equals'", "equals: <the number of queries>");
     }
     RENKEI_TRY(e.equals, Integer(*equals, 0, std::numeric_limits<int64_t>::max()));
+    return OkStatus();
+  }
+
+  Status ParseLatencyExpectation(const Value& item, Expectation& e) const {
+    RENKEI_TRY(const Fields f, MapOf(item, "a latency expectation", {"latency"}));
+    e.kind = Expectation::Kind::kLatency;
+    RENKEI_TRY(const Fields bounds,
+               MapOf(*f.Find("latency"), "latency", {"p50", "p95", "p99", "max"}));
+    if (bounds.values.empty()) {
+      return Missing(bounds, "latency", "percentile",
+                     "one of p50, p95, p99, max with an upper bound, such as {p95: 2s}");
+    }
+    if (bounds.values.size() > 1) {
+      return Fail(bounds.values[1].key_mark,
+                  "latency with both " + bounds.values[0].name + " and " + bounds.values[1].name,
+                  "one percentile per expectation (write one entry for each)");
+    }
+    e.percentile = bounds.values[0].name;
+    RENKEI_TRY(e.bound, DurationOf(bounds.values[0], false));
+    return OkStatus();
+  }
+
+  Status ParseLateExpectation(const Value& item, const Value& kind, Expectation& e) const {
+    RENKEI_TRY(const Fields f, MapOf(item, "a late_arrivals expectation", {"late_arrivals"}));
+    e.kind = Expectation::Kind::kLateArrivals;
+    if (!scenario_.load) {
+      return Fail(kind.key_mark, "late_arrivals without a load section",
+                  "a load section (late arrivals are the load's), or no such expectation");
+    }
+    RENKEI_TRY(const Fields bound, MapOf(*f.Find("late_arrivals"), "late_arrivals", {"max"}));
+    const Value* max = bound.Find("max");
+    if (max == nullptr) {
+      return Missing(bound, "late_arrivals", "'max'", "late_arrivals: {max: <how many at most>}");
+    }
+    RENKEI_TRY(e.max, Integer(*max, 0, std::numeric_limits<int64_t>::max()));
     return OkStatus();
   }
 

@@ -67,7 +67,7 @@ TEST_P(ShippedScenarioTest, TwoRunsWithOneSeedWriteIdenticalSummaries) {
 INSTANTIATE_TEST_SUITE_P(Rehearsals, ShippedScenarioTest,
                          ::testing::Values("transfer_in.yaml", "dv_suppressed.yaml",
                                            "wrong_municipality.yaml", "not_permitted.yaml",
-                                           "provider_down.yaml"),
+                                           "provider_down.yaml", "load_morning.yaml"),
                          [](const ::testing::TestParamInfo<const char*>& param_info) {
                            std::string name = param_info.param;
                            std::string out;
@@ -117,6 +117,127 @@ TEST(RunnerTest, InvalidScenarioExitsTwoNamingThePlace) {
   auto run = testing::RunRenkei({"run", "/nonexistent/scenario.yaml"});
   EXPECT_EQ(run.code, 2);
   EXPECT_TRUE(testing::Contains(run.err, "scenario.yaml")) << run.err;
+}
+
+// ---- the load section ----
+
+// Two bodies with 20 movers from Sendai to Nagaoka, and `load` (lines after "load:").
+Scenario LoadScenario(const std::string& load, uint64_t seed = 3) {
+  const std::string yaml =
+      "scenario: load\n"
+      "world:\n"
+      "  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+      "  movers: [{from: \"041009\", to: \"152021\", count: 20}]\n"
+      "load:\n" +
+      load;
+  auto parsed = ParseScenario(yaml, "load.yaml");
+  EXPECT_TRUE(parsed.ok()) << parsed.error().message;
+  Scenario s = parsed.ok() ? *parsed : Scenario{};
+  s.seed = seed;
+  return s;
+}
+
+RunSummary RunLoad(const Scenario& s, const std::string& tag) {
+  RunOptions o;
+  o.out_dir = (fs::path(::testing::TempDir()) / ("runner_load_" + tag)).string();
+  auto run = RunScenario(s, o);
+  EXPECT_TRUE(run.ok()) << run.error().message;
+  fs::remove_all(o.out_dir);
+  return run.ok() ? *run : RunSummary{};
+}
+
+uint64_t Count(const RunSummary& s, const std::string& status) {
+  auto it = s.status_counts.find(status);
+  return it == s.status_counts.end() ? 0 : it->second;
+}
+
+TEST(RunnerLoadTest, OpenLoadIsDeterministicForASeed) {
+  const std::string load =
+      "  requester: \"152021\"\n"
+      "  provider: \"041009\"\n"
+      "  at: 1m\n"
+      "  open: {stages: [{duration: 20s, rate: 1/s}, {duration: 20s, rate: 1/s, to: 4/s}]}\n"
+      "  mix: [{weight: 3, jt: JT00160200000001}, {weight: 1, jt: JT00160200000002}]\n";
+  const RunSummary a = RunLoad(LoadScenario(load), "det_a");
+  const RunSummary b = RunLoad(LoadScenario(load), "det_b");
+  const RunSummary other = RunLoad(LoadScenario(load, 4), "det_c");
+  // Expected about 20 + 50 arrivals; the exact number is the seed's.
+  EXPECT_EQ(a.load_arrivals, 62u);
+  EXPECT_EQ(a.queries, a.load_arrivals);
+  EXPECT_EQ(Count(a, "09"), a.load_arrivals);
+  EXPECT_EQ(a.load_started_late, 0u);
+  EXPECT_EQ(b.load_arrivals, a.load_arrivals);
+  EXPECT_EQ(b.status_counts, a.status_counts);
+  EXPECT_EQ(b.p95, a.p95);
+  ASSERT_EQ(b.outcomes.size(), a.outcomes.size());
+  for (size_t i = 0; i < a.outcomes.size(); ++i) {
+    EXPECT_EQ(b.outcomes[i].submitted_at, a.outcomes[i].submitted_at) << i;
+  }
+  EXPECT_NE(other.load_arrivals, a.load_arrivals);
+  ASSERT_FALSE(a.outcomes.empty());
+  EXPECT_EQ(a.outcomes.front().id, "load-000001");
+  // Every arrival falls inside the stages: from 1m to 1m40s after the start.
+  for (const QueryOutcome& q : a.outcomes) {
+    EXPECT_GT(q.submitted_at, a.started_at + netsim::Duration::Minutes(1)) << q.id;
+    EXPECT_LT(q.submitted_at, a.started_at + netsim::Duration::Seconds(100)) << q.id;
+  }
+}
+
+TEST(RunnerLoadTest, ClosedLoadKeepsAtMostItsClientsInFlight) {
+  const RunSummary s =
+      RunLoad(LoadScenario("  requester: \"152021\"\n"
+                           "  provider: \"041009\"\n"
+                           "  closed: {clients: 3, think: 500ms, duration: 30s}\n"),
+              "closed");
+  EXPECT_GT(s.load_arrivals, 30u);  // each client goes round well over ten times in 30 s
+  EXPECT_LE(s.load_peak_in_flight, 3u);
+  EXPECT_GE(s.load_peak_in_flight, 2u);
+  EXPECT_EQ(Count(s, "09"), s.load_arrivals);
+  EXPECT_EQ(s.load_started_late, 0u);
+}
+
+TEST(RunnerLoadTest, ArrivalsBeyondMaxInFlightStartLate) {
+  const RunSummary s = RunLoad(LoadScenario("  requester: \"152021\"\n"
+                                            "  provider: \"041009\"\n"
+                                            "  open: {stages: [{duration: 20s, rate: 20/s}]}\n"
+                                            "  max_in_flight: 1\n"),
+                               "late");
+  EXPECT_GT(s.load_arrivals, 300u);
+  EXPECT_GT(s.load_started_late, 0u);
+  EXPECT_LT(s.load_started_late, s.load_arrivals);
+  EXPECT_EQ(s.load_peak_in_flight, 1u);
+  // Late arrivals still run: every arrival became a query with an answer.
+  EXPECT_EQ(s.queries, s.load_arrivals);
+  EXPECT_EQ(Count(s, "09"), s.load_arrivals);
+}
+
+TEST(RunnerLoadTest, LatencyAndLateArrivalExpectationsAreChecked) {
+  auto with_expect = ParseScenario(
+      "scenario: load\n"
+      "world:\n"
+      "  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+      "  movers: [{from: \"041009\", to: \"152021\", count: 20}]\n"
+      "load:\n"
+      "  requester: \"152021\"\n"
+      "  provider: \"041009\"\n"
+      "  open: {stages: [{duration: 10s, rate: 20/s}]}\n"
+      "  max_in_flight: 1\n"
+      "expect:\n"
+      "  - {latency: {p50: 1ms}}\n"
+      "  - {latency: {p99: 10s}}\n"
+      "  - {late_arrivals: {max: 0}}\n",
+      "load.yaml");
+  ASSERT_TRUE(with_expect.ok()) << with_expect.error().message;
+  const RunSummary r = RunLoad(*with_expect, "expect");
+  ASSERT_EQ(r.expectations.size(), 3u);
+  EXPECT_FALSE(r.expectations[0].passed) << r.expectations[0].actual;  // no answer in 1 ms
+  EXPECT_TRUE(r.expectations[1].passed) << r.expectations[1].actual;
+  EXPECT_FALSE(r.expectations[2].passed) << r.expectations[2].actual;
+  EXPECT_TRUE(testing::Contains(r.expectations[2].actual, "arrivals started late"));
+  EXPECT_FALSE(r.passed());
+  const std::string json = SummaryJson(r);
+  EXPECT_TRUE(testing::Contains(json, "\"load\":{\"arrivals\":" + std::to_string(r.load_arrivals)))
+      << json;
 }
 
 }  // namespace

@@ -398,7 +398,7 @@ TEST(ScenarioErrorTest, MissingWorld) {
 TEST(ScenarioErrorTest, UnknownTopLevelField) {
   EXPECT_TRUE(FailsAt(Cat({kHead, "sead: 7\n"}), "5:1",
                       "unknown field 'sead' in the scenario; expected one of scenario, narration, "
-                      "seed, start, world, network, timeline, expect"));
+                      "seed, start, world, network, load, timeline, expect"));
 }
 
 TEST(ScenarioErrorTest, UnknownWorldField) {
@@ -600,7 +600,7 @@ TEST(ScenarioErrorTest, QueryDecidedTwice) {
 TEST(ScenarioErrorTest, UnknownExpectationKind) {
   EXPECT_TRUE(FailsAt(Cat({kHead, "expect:\n", "  - {latency_p99: 2s}\n"}), "6:6",
                       "unknown expectation 'latency_p99'; expected one of query, count, "
-                      "logs_verify, no_mynumber_in_outputs"));
+                      "latency, late_arrivals, logs_verify, no_mynumber_in_outputs"));
 }
 
 TEST(ScenarioErrorTest, UnknownRecordStatus) {
@@ -798,6 +798,221 @@ TEST_F(ScenarioLoadTest, DirectoryIsNotAScenario) {
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().message.rfind(dir_.string() + ": not a regular file", 0), 0u)
       << r.error().message;
+}
+
+// ---- load ----
+
+// kHead, then "load:" on line 5 and these lines from line 6.
+std::string WithLoad(std::string_view lines) { return Cat({kHead, "load:\n", lines}); }
+
+TEST(ScenarioLoadSectionTest, OpenLoadParsesToExactValues) {
+  const Result<Scenario> r =
+      ParseScenario(WithLoad("  requester: 長岡市\n"
+                             "  provider: \"041009\"\n"
+                             "  at: 5m\n"
+                             "  open:\n"
+                             "    stages:\n"
+                             "      - {duration: 10m, rate: 2/s}\n"
+                             "      - {duration: 1h, rate: 30/m, to: 0.5/s}\n"
+                             "  mix:\n"
+                             "    - {weight: 9, jt: JT00160200000001}\n"
+                             "    - {weight: 1, jt: JT00160200000002, tm: [TM00160200000001]}\n"
+                             "  max_in_flight: 50\n"),
+                    "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_TRUE(r->load.has_value());
+  const LoadSpec& load = *r->load;
+  EXPECT_EQ(load.requester, "152021");
+  EXPECT_EQ(load.provider, "041009");
+  EXPECT_EQ(load.at, Duration::Minutes(5));
+  EXPECT_EQ(load.model, LoadSpec::Model::kOpen);
+  ASSERT_EQ(load.stages.size(), 2u);
+  EXPECT_EQ(load.stages[0].duration, Duration::Minutes(10));
+  EXPECT_DOUBLE_EQ(load.stages[0].rate, 2.0);
+  EXPECT_DOUBLE_EQ(load.stages[0].to, 2.0);
+  EXPECT_DOUBLE_EQ(load.stages[1].rate, 0.5);
+  EXPECT_DOUBLE_EQ(load.stages[1].to, 0.5);
+  EXPECT_EQ(load.Span(), Duration::Minutes(70));
+  ASSERT_EQ(load.mix.size(), 2u);
+  EXPECT_EQ(load.mix[0].weight, 9);
+  EXPECT_EQ(load.mix[1].jt, "JT00160200000002");
+  EXPECT_EQ(load.mix[1].jm, "JM00160200000000");
+  EXPECT_EQ(load.max_in_flight, 50);
+}
+
+TEST(ScenarioLoadSectionTest, ClosedLoadWithDefaults) {
+  const Result<Scenario> r = ParseScenario(WithLoad("  requester: \"152021\"\n"
+                                                    "  provider: 仙台市\n"
+                                                    "  closed: {clients: 20, duration: 30m}\n"),
+                                           "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const LoadSpec& load = *r->load;
+  EXPECT_EQ(load.model, LoadSpec::Model::kClosed);
+  EXPECT_EQ(load.clients, 20);
+  EXPECT_EQ(load.think, Duration());
+  EXPECT_EQ(load.duration, Duration::Minutes(30));
+  ASSERT_EQ(load.mix.size(), 1u);
+  EXPECT_EQ(load.mix[0].jt, "JT00160200000001");
+  EXPECT_EQ(load.mix[0].tm, std::vector<std::string>{"TM00160200000001"});
+  EXPECT_EQ(load.max_in_flight, 0);
+}
+
+TEST(ScenarioLoadSectionTest, LatencyAndLateArrivalExpectations) {
+  const Result<Scenario> r =
+      ParseScenario(WithLoad("  {requester: \"152021\", provider: \"041009\", "
+                             "open: {stages: [{duration: 1m, rate: 1/s}]}}\n"
+                             "expect:\n"
+                             "  - {latency: {p95: 2s}}\n"
+                             "  - {late_arrivals: {max: 0}}\n"),
+                    "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->expect.size(), 2u);
+  EXPECT_EQ(r->expect[0].kind, Expectation::Kind::kLatency);
+  EXPECT_EQ(r->expect[0].percentile, "p95");
+  EXPECT_EQ(r->expect[0].bound, Duration::Seconds(2));
+  EXPECT_EQ(r->expect[1].kind, Expectation::Kind::kLateArrivals);
+  EXPECT_EQ(r->expect[1].max, 0);
+}
+
+TEST(ScenarioLoadErrorTest, NegativeRate) {
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n"
+                               "  provider: \"041009\"\n"
+                               "  open: {stages: [{duration: 1m, rate: -2/s}]}\n"),
+                      "8:40", "rate '-2/s' is negative; expected a rate above 0"));
+}
+
+TEST(ScenarioLoadErrorTest, ZeroRateInARamp) {
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n"
+                               "  provider: \"041009\"\n"
+                               "  open: {stages: [{duration: 1m, rate: 1/s, to: 0/s}]}\n"),
+                      "8:49", "to '0/s' is zero"));
+}
+
+TEST(ScenarioLoadErrorTest, RateWithoutAUnit) {
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n"
+                               "  provider: \"041009\"\n"
+                               "  open: {stages: [{duration: 1m, rate: 5}]}\n"),
+                      "8:40", "rate '5' is not a rate; expected a rate above 0 written as"));
+}
+
+TEST(ScenarioLoadErrorTest, EmptyStages) {
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n"
+                               "  provider: \"041009\"\n"
+                               "  open: {stages: []}\n"),
+                      "8:18", "open.stages is an empty list"));
+}
+
+TEST(ScenarioLoadErrorTest, StageWithItsOwnStartCouldOverlap) {
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n"
+                               "  provider: \"041009\"\n"
+                               "  open:\n"
+                               "    stages:\n"
+                               "      - {duration: 10m, rate: 1/s}\n"
+                               "      - {start: 5m, duration: 10m, rate: 2/s}\n"),
+                      "11:10", "a stage with its own start (stages run back to back"));
+}
+
+TEST(ScenarioLoadErrorTest, ZeroStageDuration) {
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n"
+                               "  provider: \"041009\"\n"
+                               "  open: {stages: [{duration: 0, rate: 1/s}]}\n"),
+                      "8:30", "duration '0' is zero; expected a duration above 0"));
+}
+
+TEST(ScenarioLoadErrorTest, BothOpenAndClosed) {
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n"
+                               "  provider: \"041009\"\n"
+                               "  open: {stages: [{duration: 1m, rate: 1/s}]}\n"
+                               "  closed: {clients: 2, duration: 1m}\n"),
+                      "9:3", "a load with both open and closed; expected exactly one of open"));
+}
+
+TEST(ScenarioLoadErrorTest, NeitherOpenNorClosed) {
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n"
+                               "  provider: \"041009\"\n"),
+                      "6:3", "load has no open or closed"));
+}
+
+TEST(ScenarioLoadErrorTest, ZeroClients) {
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n"
+                               "  provider: \"041009\"\n"
+                               "  closed: {clients: 0, duration: 1m}\n"),
+                      "8:21", "clients '0' is out of range; expected an integer from 1 to 10000"));
+}
+
+TEST(ScenarioLoadErrorTest, NegativeThink) {
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n"
+                               "  provider: \"041009\"\n"
+                               "  closed: {clients: 2, think: -2s, duration: 1m}\n"),
+                      "8:31", "think '-2s' is negative"));
+}
+
+TEST(ScenarioLoadErrorTest, ZeroWeight) {
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n"
+                               "  provider: \"041009\"\n"
+                               "  open: {stages: [{duration: 1m, rate: 1/s}]}\n"
+                               "  mix: [{weight: 0}]\n"),
+                      "9:18", "weight '0' is out of range; expected an integer from 1 to"));
+}
+
+TEST(ScenarioLoadErrorTest, BadProcedureCodeInMix) {
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n"
+                               "  provider: \"041009\"\n"
+                               "  open: {stages: [{duration: 1m, rate: 1/s}]}\n"
+                               "  mix: [{weight: 1, jt: JM00160200000001}]\n"),
+                      "9:25", "expected a JT code"));
+}
+
+TEST(ScenarioLoadErrorTest, ProviderWithoutMoversToQuery) {
+  // The movers went from 041009 to 152021; the reverse direction has nobody to query.
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"041009\"\n"
+                               "  provider: \"152021\"\n"
+                               "  open: {stages: [{duration: 1m, rate: 1/s}]}\n"),
+                      "7:13", "the load has nobody to query: no movers from 152021 to 041009"));
+}
+
+TEST(ScenarioLoadErrorTest, UndeclaredRequester) {
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: 新宿区\n"
+                               "  provider: \"041009\"\n"
+                               "  open: {stages: [{duration: 1m, rate: 1/s}]}\n"),
+                      "6:14", "requester '新宿区' is not a body declared in world.bodies"));
+}
+
+TEST(ScenarioLoadErrorTest, UnknownFieldInLoad) {
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n"
+                               "  provider: \"041009\"\n"
+                               "  rate: 2/s\n"),
+                      "8:3", "unknown field 'rate' in load; expected one of requester, provider"));
+}
+
+TEST(ScenarioLoadErrorTest, MaxInFlightWithAClosedLoad) {
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n"
+                               "  provider: \"041009\"\n"
+                               "  closed: {clients: 2, duration: 1m}\n"
+                               "  max_in_flight: 5\n"),
+                      "9:3", "max_in_flight with a closed load"));
+}
+
+TEST(ScenarioLoadErrorTest, TimelineIdReservedForLoadQueries) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n",
+                           "  - {at: 1m, query: {id: load-000001, from: \"152021\", to: "
+                           "\"041009\", person: 1}}\n"}),
+                      "6:26", "starts with 'load-'"));
+}
+
+TEST(ScenarioLoadErrorTest, LatencyWithTwoPercentiles) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "expect:\n", "  - {latency: {p95: 2s, p99: 5s}}\n"}), "6:25",
+                      "latency with both p95 and p99"));
+}
+
+TEST(ScenarioLoadErrorTest, UnknownPercentile) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "expect:\n", "  - {latency: {p90: 2s}}\n"}), "6:16",
+                      "unknown field 'p90' in latency; expected one of p50, p95, p99, max"));
+}
+
+TEST(ScenarioLoadErrorTest, LateArrivalsWithoutALoad) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "expect:\n", "  - {late_arrivals: {max: 3}}\n"}), "6:6",
+                      "late_arrivals without a load section"));
 }
 
 }  // namespace

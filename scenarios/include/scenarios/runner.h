@@ -1,6 +1,6 @@
 // The scenario runner: builds the World a Scenario describes, plays its timeline on the
 // simulated network, checks its expectations and writes the reports (summary.json,
-// junit.xml) into the output directory. `renkei run` is its command line.
+// junit.xml, report.html) into the output directory. `renkei run` is its command line.
 //
 // Determinism: everything but the "wall" section of summary.json comes from the scenario and
 // the seed, so two runs with one seed write byte-identical summaries and logs.
@@ -51,7 +51,17 @@ struct RunSummary {
   uint64_t events = 0;                  // event-loop events processed
   netsim::SimTime started_at;           // the scenario's start (simulated)
   netsim::SimTime finished_at;          // simulated
-  std::vector<QueryOutcome> outcomes;   // in query-id order
+  // In query-id order: every timeline query, and the load's queries up to kMaxLoadOutcomes
+  // (the rest are counted in outcomes_omitted; counts and percentiles include them all).
+  std::vector<QueryOutcome> outcomes;
+  uint64_t outcomes_omitted = 0;
+  static constexpr uint64_t kMaxLoadOutcomes = 10'000;
+  // The load section (zero without one): arrivals (queries the load wanted to start), those
+  // that found max_in_flight of the requester's queries open and started late, and the most
+  // load queries open at one instant.
+  uint64_t load_arrivals = 0;
+  uint64_t load_started_late = 0;
+  uint64_t load_peak_in_flight = 0;
   // Narration lines in simulated-time order ("[hh:mm:ss.mmm] text"), kept for the reports.
   std::vector<std::string> narration;
   std::vector<ExpectationResult> expectations;
@@ -65,7 +75,8 @@ struct RunSummary {
   int64_t peak_rss_kib = 0;  // the process's peak resident set (getrusage)
 };
 
-// Runs `scenario`, writing DIR/summary.json, DIR/junit.xml and the bodies' databases under
+// Runs `scenario`, writing DIR/summary.json, DIR/junit.xml, DIR/report.html and the bodies'
+// databases under
 // DIR/data (recreated on every run). Errors are failures to run at all (a body that cannot be
 // built, a storage failure); failed expectations are in the summary.
 Result<RunSummary> RunScenario(const Scenario& scenario, const RunOptions& options);

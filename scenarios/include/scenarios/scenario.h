@@ -115,17 +115,58 @@ struct TimelineEvent {
   SourcePos pos;
 };
 
+// The load section: many queries from one requester to one provider, each for a mover picked
+// at random (the seeded stream "scenario/load/choices"), arriving by an open model (Poisson
+// arrivals at a rate that may ramp, stream "scenario/load/arrivals") or a closed model
+// (clients that query, wait for the answer, think, and query again).
+struct LoadStage {
+  netsim::Duration duration;  // above 0; stages run back to back from LoadSpec::at
+  double rate = 0;            // arrivals per second at the stage's start, above 0
+  double to = 0;              // per second at its end: a linear ramp; equal to rate when constant
+  SourcePos pos;
+};
+
+struct LoadMixEntry {
+  int64_t weight = 1;  // relative share of the load's queries, 1 or more
+  std::string jm = "JM00160200000000";
+  std::string jt = "JT00160200000001";
+  std::vector<std::string> tm = {"TM00160200000001"};
+};
+
+struct LoadSpec {
+  std::string requester;  // 地方公共団体コード of the body that queries
+  std::string provider;   // of the body that answers; movers from provider to requester exist
+  netsim::Duration at;    // when the load begins, after the scenario's start
+  enum class Model { kOpen, kClosed } model = Model::kOpen;
+  std::vector<LoadStage> stages;  // open model: not empty
+  int clients = 0;                // closed model: 1 or more
+  netsim::Duration think;         // closed model: pause after each answer, 0 or more
+  netsim::Duration duration;      // closed model: how long clients keep querying, above 0
+  std::vector<LoadMixEntry> mix;  // not empty (default: one transfer-in entry)
+  // Open model only: an arrival finding this many of the requester's queries open waits for a
+  // slot and is counted as started late. 0: no limit.
+  int64_t max_in_flight = 0;
+  SourcePos pos;
+  // The time from `at` to the end of the last stage (open) or `duration` (closed).
+  netsim::Duration Span() const;
+};
+
 struct Expectation {
   enum class Kind {
-    kQueryStatus,  // {query: q1, status: "09"} (also item: "01" for the first item)
-    kCount,        // {count: {status: "09"}, equals: 3}
-    kLogsVerify,   // {logs_verify: true}
-    kNoMyNumber,   // {no_mynumber_in_outputs: true}
+    kQueryStatus,   // {query: q1, status: "09"} (also item: "01" for the first item)
+    kCount,         // {count: {status: "09"}, equals: 3}
+    kLogsVerify,    // {logs_verify: true}
+    kNoMyNumber,    // {no_mynumber_in_outputs: true}
+    kLatency,       // {latency: {p95: 2s}}: the percentile is at most the bound
+    kLateArrivals,  // {late_arrivals: {max: 10}}: load arrivals started late, at most max
   } kind = Kind::kQueryStatus;
   std::string query;
   std::string status;  // record status code
   std::string item;    // item status code of the first item, optional
   int64_t equals = 0;
+  std::string percentile;  // kLatency: "p50", "p95", "p99" or "max"
+  netsim::Duration bound;  // kLatency: upper bound, inclusive
+  int64_t max = 0;         // kLateArrivals: upper bound, inclusive
   SourcePos pos;
   std::string Describe() const;  // one line for reports: "q1 status 09"
 };
@@ -139,6 +180,7 @@ struct Scenario {
   WorldSpec world;
   NetworkSpec network;
   std::vector<TimelineEvent> timeline;  // in file order; `at` need not be sorted
+  std::optional<LoadSpec> load;
   std::vector<Expectation> expect;
   std::string source;  // the file it came from
 };
