@@ -102,6 +102,24 @@ std::string FilePath(const std::string& dir, const char* name) {
   return (std::filesystem::path(dir) / name).string();
 }
 
+// The requester's record of one step of a query.
+ProvisionLogRecord RequesterRecord(const QueryState& q, ProvisionEvent event, std::string outcome) {
+  ProvisionLogRecord rec;
+  rec.side = ProvisionSide::kRequester;
+  rec.event = event;
+  rec.processing_number = q.processing_number;
+  rec.requester = q.requester;
+  rec.provider = q.provider;
+  rec.jm = q.jm;
+  rec.jt = q.jt;
+  rec.tm_items = q.tm_items;
+  rec.requested_at = q.submitted_at;
+  rec.outcome = std::move(outcome);
+  rec.non_disclosure = q.non_disclosure;
+  rec.integrated_number = q.integrated_number;
+  return rec;
+}
+
 }  // namespace
 
 std::string_view ProvideOutcomeName(ProvideOutcome outcome) { return OutcomeName(outcome); }
@@ -489,18 +507,8 @@ void IntermediateServer::Impl::Finish(QueryState& q, RecordStatus status, std::s
   ++stats_.query_status[std::string(RecordStatusName(status))];
   query_latency_.push_back((loop_.Now() - q.submitted_at).micros());
 
-  ProvisionLogRecord rec;
-  rec.side = ProvisionSide::kRequester;
-  rec.processing_number = q.processing_number;
-  rec.requester = q.requester;
-  rec.provider = q.provider;
-  rec.jm = q.jm;
-  rec.jt = q.jt;
-  rec.tm_items = q.tm_items;
-  rec.requested_at = q.submitted_at;
-  rec.non_disclosure = q.non_disclosure;
-  rec.integrated_number = q.integrated_number;
-  rec.outcome = std::string(RecordStatusName(status));
+  ProvisionLogRecord rec =
+      RequesterRecord(q, ProvisionEvent::kAnswerReceived, std::string(RecordStatusName(status)));
   switch (status) {
     case RecordStatus::kNoToken:
     case RecordStatus::kTimeout:
@@ -622,20 +630,7 @@ void IntermediateServer::Impl::OnGrant(const Envelope& e) {
   Send(std::move(out));
   ArmQueryTimer(q.processing_number, config_.answer_timeout);
 
-  ProvisionLogRecord rec;
-  rec.side = ProvisionSide::kRequester;
-  rec.event = ProvisionEvent::kQuerySent;
-  rec.processing_number = q.processing_number;
-  rec.requester = q.requester;
-  rec.provider = q.provider;
-  rec.jm = q.jm;
-  rec.jt = q.jt;
-  rec.tm_items = q.tm_items;
-  rec.requested_at = q.submitted_at;
-  rec.outcome = permit.permit_id;
-  rec.non_disclosure = q.non_disclosure;
-  rec.integrated_number = q.integrated_number;
-  Log(std::move(rec));
+  Log(RequesterRecord(q, ProvisionEvent::kQuerySent, permit.permit_id));
 }
 
 void IntermediateServer::Impl::OnDenial(const Envelope& e) {
@@ -688,19 +683,9 @@ void IntermediateServer::Impl::OnAnswer(const Envelope& e) {
   if (!signed_ok || !body.ok() || !belongs) {
     ++stats_.rejected_answers;
     if (q) {
-      ProvisionLogRecord rec;
-      rec.side = ProvisionSide::kRequester;
-      rec.event = ProvisionEvent::kAnswerRejected;
-      rec.processing_number = q->processing_number;
-      rec.requester = q->requester;
-      rec.provider = e.source;
-      rec.jm = q->jm;
-      rec.jt = q->jt;
-      rec.tm_items = q->tm_items;
-      rec.requested_at = q->submitted_at;
-      rec.outcome = !signed_ok ? "bad-signature" : "not-this-query";
-      rec.non_disclosure = q->non_disclosure;
-      rec.integrated_number = q->integrated_number;
+      ProvisionLogRecord rec = RequesterRecord(*q, ProvisionEvent::kAnswerRejected,
+                                               !signed_ok ? "bad-signature" : "not-this-query");
+      rec.provider = e.source;  // who sent it, which need not be the query's provider
       Log(std::move(rec));
     }
     return;
@@ -718,20 +703,8 @@ void IntermediateServer::Impl::OnAnswer(const Envelope& e) {
     q->message = body->message;
     ArmQueryTimer(q->processing_number, config_.pending_follow_up);
     if (Status s = state_->PutQuery(*q); !s.ok()) Fail(s.error());
-    ProvisionLogRecord rec;
-    rec.side = ProvisionSide::kRequester;
-    rec.event = ProvisionEvent::kAnswerReceived;
-    rec.processing_number = q->processing_number;
-    rec.requester = q->requester;
-    rec.provider = q->provider;
-    rec.jm = q->jm;
-    rec.jt = q->jt;
-    rec.tm_items = q->tm_items;
-    rec.requested_at = q->submitted_at;
-    rec.outcome = std::string(RecordStatusName(RecordStatus::kPendingManual));
-    rec.non_disclosure = q->non_disclosure;
-    rec.integrated_number = q->integrated_number;
-    Log(std::move(rec));
+    Log(RequesterRecord(*q, ProvisionEvent::kAnswerReceived,
+                        std::string(RecordStatusName(RecordStatus::kPendingManual))));
     return;
   }
   Finish(*q, body->status, body->message, body->items);

@@ -476,44 +476,49 @@ Status ReplicaStore::Register(const ReplicaRecord& record) {
   return StorageResult(txn.Commit());
 }
 
-Result<std::vector<ReplicaRecord>> ReplicaStore::Lookup(std::string_view integrated_number,
-                                                        std::string_view tm,
-                                                        std::string_view date) {
+namespace {
+
+// The columns Impl::ReadRows reads, in its order.
+constexpr std::string_view kLookupColumns =
+    "SELECT record_id, dataset_item_code, record_key, data_version, publish_from, publish_to, "
+    "ward_code, key_id, nonce, payload, tm FROM replicas ";
+
+Status CheckPersonAndDate(std::string_view integrated_number, std::string_view date) {
   if (Status s = netsim::ValidateIntegratedNumber(integrated_number); !s.ok()) {
     return Invalid("integrated_number: " + s.error().message);
-  }
-  if (Status s = netsim::ValidateCode(tm, netsim::CodeKind::kDataItem); !s.ok()) {
-    return Invalid("tm: " + s.error().message);
   }
   if (!netsim::IsIsoDate(date)) {
     return Invalid("date: a real date as YYYY-MM-DD required, got '" + std::string(date) + "'");
   }
-  RENKEI_TRY(auto st,
-             StorageResult(impl_->db_.Cached(
-                 "SELECT record_id, dataset_item_code, record_key, data_version, publish_from, "
-                 "publish_to, ward_code, key_id, nonce, payload, tm FROM replicas "
-                 "WHERE integrated_number = ?1 AND tm = ?2 AND publish_from <= ?3 "
-                 "AND (publish_to = '' OR publish_to >= ?3) "
-                 "ORDER BY data_version DESC, record_id")));
+  return OkStatus();
+}
+
+}  // namespace
+
+Result<std::vector<ReplicaRecord>> ReplicaStore::Lookup(std::string_view integrated_number,
+                                                        std::string_view tm,
+                                                        std::string_view date) {
+  if (Status s = netsim::ValidateCode(tm, netsim::CodeKind::kDataItem); !s.ok()) {
+    return Invalid("tm: " + s.error().message);
+  }
+  RENKEI_CHECK_OK(CheckPersonAndDate(integrated_number, date));
+  RENKEI_TRY(auto st, StorageResult(impl_->db_.Cached(
+                          std::string(kLookupColumns) +
+                          "WHERE integrated_number = ?1 AND tm = ?2 AND publish_from <= ?3 "
+                          "AND (publish_to = '' OR publish_to >= ?3) "
+                          "ORDER BY data_version DESC, record_id")));
   if (Status s = st->BindAll(integrated_number, tm, date); !s.ok()) return Storage(s.error());
   return impl_->ReadRows(*st, integrated_number);
 }
 
 Result<std::vector<ReplicaRecord>> ReplicaStore::LookupPerson(std::string_view integrated_number,
                                                               std::string_view date) {
-  if (Status s = netsim::ValidateIntegratedNumber(integrated_number); !s.ok()) {
-    return Invalid("integrated_number: " + s.error().message);
-  }
-  if (!netsim::IsIsoDate(date)) {
-    return Invalid("date: a real date as YYYY-MM-DD required, got '" + std::string(date) + "'");
-  }
+  RENKEI_CHECK_OK(CheckPersonAndDate(integrated_number, date));
   RENKEI_TRY(auto st,
-             StorageResult(impl_->db_.Cached(
-                 "SELECT record_id, dataset_item_code, record_key, data_version, publish_from, "
-                 "publish_to, ward_code, key_id, nonce, payload, tm FROM replicas "
-                 "WHERE integrated_number = ?1 AND publish_from <= ?2 "
-                 "AND (publish_to = '' OR publish_to >= ?2) "
-                 "ORDER BY tm, data_version DESC, record_id")));
+             StorageResult(impl_->db_.Cached(std::string(kLookupColumns) +
+                                             "WHERE integrated_number = ?1 AND publish_from <= ?2 "
+                                             "AND (publish_to = '' OR publish_to >= ?2) "
+                                             "ORDER BY tm, data_version DESC, record_id")));
   if (Status s = st->BindAll(integrated_number, date); !s.ok()) return Storage(s.error());
   return impl_->ReadRows(*st, integrated_number);
 }
