@@ -249,6 +249,7 @@ class IntermediateServer::Impl {
   bool seal_armed_ = false;
 
   ServerStats stats_;
+  uint64_t finished_queries_ = 0;
   std::vector<int64_t> query_latency_;
   std::vector<int64_t> provide_latency_;
   std::optional<Error> failure_;
@@ -505,6 +506,7 @@ void IntermediateServer::Impl::Finish(QueryState& q, RecordStatus status, std::s
   if (Status s = state_->DeleteSentQuery(q.processing_number); !s.ok()) Fail(s.error());
   if (Status s = state_->PutQuery(q); !s.ok()) Fail(s.error());
   ++stats_.query_status[std::string(RecordStatusName(status))];
+  ++finished_queries_;
   query_latency_.push_back((loop_.Now() - q.submitted_at).micros());
 
   ProvisionLogRecord rec =
@@ -1706,6 +1708,8 @@ Result<int64_t> IntermediateServer::Impl::PurgeArchives(SimTime cutoff) {
   }
   return static_cast<int64_t>(old.size());
 }
+
+uint64_t IntermediateServer::finished_queries() const { return impl_->finished_queries_; }
 
 const std::optional<Error>& IntermediateServer::failure() const { return impl_->failure_; }
 

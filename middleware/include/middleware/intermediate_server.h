@@ -296,6 +296,9 @@ class IntermediateServer {
 
   // ---- system management (operator) ----
   ServerStats stats() const;
+  // This body's queries with a final status so far (the sum of stats().query_status), without
+  // building the statistics: for callers that ask often, such as a load generator.
+  uint64_t finished_queries() const;
   Result<Health> CheckHealth();
   // Removes what is past retention at `now`: operation-record archives and log batches older
   // than 7 years, used permits and sent answers past their permit's expiry, done queries older
