@@ -5,11 +5,15 @@
 //
 //   bench_nws --benchmark_filter=PermitList --benchmark_repetitions=3
 //             --benchmark_report_aggregates_only=true
+//
+// RENKEI_BENCH_INJECT_SLOWDOWN_PCT=P slows the two permit-check benchmarks by about P % (a test
+// hook for the regression gate; see InjectedSlowdownPct).
 // ============================================================================================
 
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <map>
 #include <sstream>
 #include <string>
@@ -96,6 +100,22 @@ std::vector<PermitRequest> MakeRequests(bool deny) {
 
 const SimTime kNow = SimTime::FromMicros(800'000'000'000'000);  // 2025-05 JST
 
+// A test hook of this benchmark only, never of the library: RENKEI_BENCH_INJECT_SLOWDOWN_PCT=P
+// makes each permit check cost about (1 + P/100) checks, so the regression gate can be shown
+// to catch a P % slowdown without editing the code under test (docs/performance.md,
+// "Regression gate"). Returns P, or -1 after marking the run failed for a bad value.
+int InjectedSlowdownPct(benchmark::State& state) {
+  const char* text = std::getenv("RENKEI_BENCH_INJECT_SLOWDOWN_PCT");
+  if (text == nullptr || *text == '\0') return 0;
+  char* end = nullptr;
+  const long pct = std::strtol(text, &end, 10);
+  if (*end != '\0' || pct < 0 || pct > 1000) {
+    state.SkipWithError("RENKEI_BENCH_INJECT_SLOWDOWN_PCT must be a whole number 0-1000");
+    return -1;
+  }
+  return static_cast<int>(pct);
+}
+
 void RunChecks(benchmark::State& state, const std::vector<PermitRequest>& requests,
                bool expect_permitted) {
   const InstitutionRegistry& registry = FullRegistry();
@@ -106,10 +126,26 @@ void RunChecks(benchmark::State& state, const std::vector<PermitRequest>& reques
       return;
     }
   }
+  const int slowdown_pct = InjectedSlowdownPct(state);
+  if (slowdown_pct < 0) return;
   size_t i = 0;
-  for (auto _ : state) {
-    const PermitDecision d = list.Check(requests[i++ & 4095], registry, kNow);
-    benchmark::DoNotOptimize(d);
+  if (slowdown_pct == 0) {
+    for (auto _ : state) {
+      const PermitDecision d = list.Check(requests[i++ & 4095], registry, kNow);
+      benchmark::DoNotOptimize(d);
+    }
+  } else {
+    int owed = 0;
+    for (auto _ : state) {
+      const PermitDecision d = list.Check(requests[i++ & 4095], registry, kNow);
+      benchmark::DoNotOptimize(d);
+      // Exactly `slowdown_pct` extra checks per 100 iterations, spread evenly: the added cost is
+      // the same in every repetition, so only the machine's noise varies.
+      for (owed += slowdown_pct; owed >= 100; owed -= 100) {
+        const PermitDecision extra = list.Check(requests[i++ & 4095], registry, kNow);
+        benchmark::DoNotOptimize(extra);
+      }
+    }
   }
   state.SetItemsProcessed(state.iterations());
 }

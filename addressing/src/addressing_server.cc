@@ -582,7 +582,7 @@ Result<std::unique_ptr<AddressingServer>> AddressingServer::Open(const std::stri
              kdf.Mac(crypto::AsBytes("renkei/addressing/numbering/" + options.lgcode)));
   RENKEI_TRY(crypto::HmacSha256 index_mac, crypto::HmacSha256::Create(index_key));
   RENKEI_TRY(crypto::Aes256Gcm seal, crypto::Aes256Gcm::Create(seal_key));
-  auto db = sql::Database::Open(path);
+  auto db = sql::Database::Open(path, options.storage);
   if (!db.ok()) return Storage(db.error());
   auto impl =
       std::make_unique<Impl>(std::move(db).value(), std::move(options), clock, sink, index_key,

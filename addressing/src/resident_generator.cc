@@ -421,6 +421,14 @@ constexpr Town kNaha[] = {
 
 // In 地方公共団体コード order. Ordinance-designated cities (札幌, 仙台, 横浜, 名古屋, 大阪, 福岡)
 // carry the ward in the town name, as their residents' addresses do.
+// Town names found in many municipalities across Japan, for bodies without their own table.
+constexpr Town kGenericTowns[] = {
+    {"本町", 4}, {"中央", 5},   {"栄町", 3},   {"旭町", 3}, {"緑町", 2},   {"幸町", 2},
+    {"寿町", 3}, {"昭和町", 2}, {"若葉町", 2}, {"駅前", 3}, {"東町", 0},   {"西町", 0},
+    {"南町", 0}, {"北町", 0},   {"新町", 0},   {"大町", 2}, {"桜木町", 2}, {"日吉町", 0},
+    {"宮前", 0}, {"城山", 0},   {"松原", 0},   {"上町", 0}, {"下町", 0},   {"元町", 3},
+};
+
 constexpr Municipality kMunicipalities[] = {
     {"011002", 1, "札幌市", kSapporo},    {"041009", 4, "仙台市", kSendai},
     {"131016", 13, "千代田区", kChiyoda}, {"131041", 13, "新宿区", kShinjuku},
@@ -598,7 +606,10 @@ Result<ResidentGenerator> ResidentGenerator::Create(uint64_t seed, std::string_v
                      "reference date " + FormatDate(ref) + " is not a calendar day in 1900-2199");
   }
   for (size_t i = 0; i < std::size(kMunicipalities); ++i) {
-    if (kMunicipalities[i].lgcode == lgcode) return ResidentGenerator(seed, i, options);
+    if (kMunicipalities[i].lgcode == lgcode) {
+      return ResidentGenerator(seed, i, kMunicipalities[i].lgcode, kMunicipalities[i].name,
+                               options);
+    }
   }
   const int prefecture = netsim::LgCodePrefecture(lgcode);
   return MakeError(Errc::kNotFound, "地方公共団体コード " + std::string(lgcode) + " (" +
@@ -606,17 +617,34 @@ Result<ResidentGenerator> ResidentGenerator::Create(uint64_t seed, std::string_v
                                         ") has no address table; supported: " + SupportedList());
 }
 
-ResidentGenerator::ResidentGenerator(uint64_t seed, size_t table_index,
-                                     const ResidentGeneratorOptions& options)
+Result<ResidentGenerator> ResidentGenerator::CreateGeneric(
+    uint64_t seed, std::string_view lgcode, std::string_view name,
+    const ResidentGeneratorOptions& options) {
+  auto tabled = Create(seed, lgcode, options);
+  if (tabled.ok() || tabled.error().code != make_error_code(Errc::kNotFound)) return tabled;
+  if (name.empty()) {
+    return MakeError(Errc::kInvalidArgument,
+                     "地方公共団体コード " + std::string(lgcode) + ": the body's name is empty");
+  }
+  return ResidentGenerator(seed, kGeneric, lgcode, name, options);
+}
+
+ResidentGenerator::ResidentGenerator(uint64_t seed, size_t table_index, std::string_view lgcode,
+                                     std::string_view name, const ResidentGeneratorOptions& options)
     : table_index_(table_index),
       options_(options),
-      rng_(seed, netsim::Rng::StreamId("addressing/residents/" +
-                                       std::string(kMunicipalities[table_index].lgcode))) {
-  const Municipality& m = kMunicipalities[table_index];
-  info_ = {m.lgcode, PrefectureName(m.prefecture), m.name};
-  const auto municipal_digits = static_cast<uint64_t>(
-      (m.lgcode[2] - '0') * 100 + (m.lgcode[3] - '0') * 10 + (m.lgcode[4] - '0'));
-  slot_ = static_cast<uint64_t>(m.prefecture - 1) * 1000 + municipal_digits;
+      rng_(seed, netsim::Rng::StreamId("addressing/residents/" + std::string(lgcode))) {
+  const int prefecture = netsim::LgCodePrefecture(lgcode);
+  if (table_index == kGeneric) {
+    generic_ = std::make_shared<const std::pair<std::string, std::string>>(std::string(lgcode),
+                                                                           std::string(name));
+    info_ = {generic_->first, PrefectureName(prefecture), generic_->second};
+  } else {
+    info_ = {kMunicipalities[table_index].lgcode, PrefectureName(prefecture), name};
+  }
+  const auto municipal_digits =
+      static_cast<uint64_t>((lgcode[2] - '0') * 100 + (lgcode[3] - '0') * 10 + (lgcode[4] - '0'));
+  slot_ = static_cast<uint64_t>(prefecture - 1) * 1000 + municipal_digits;
 
   // The permutation keys depend on the seed alone, so bodies generated with one seed share them
   // and their disjoint index sets give disjoint 個人番号.
@@ -654,9 +682,11 @@ Date ResidentGenerator::DrawBirthDate(int age) {
 }
 
 void ResidentGenerator::AppendAddress(std::string& out) {
-  const Municipality& m = kMunicipalities[table_index_];
-  const Town& town = m.towns[rng_.Uniform(m.towns.size())];
-  out.append(info_.prefecture).append(m.name).append(town.name);
+  const std::span<const Town> towns = table_index_ == kGeneric
+                                          ? std::span<const Town>(kGenericTowns)
+                                          : kMunicipalities[table_index_].towns;
+  const Town& town = towns[rng_.Uniform(towns.size())];
+  out.append(info_.prefecture).append(info_.name).append(town.name);
   if (town.chome > 0) {
     AppendKanjiNumber(out, 1 + static_cast<int>(rng_.Uniform(static_cast<uint64_t>(town.chome))));
     out.append("丁目");

@@ -309,8 +309,8 @@ Result<std::unique_ptr<IntermediateServer>> IntermediateServer::Open(
                        "data_dir '" + config.data_dir + "': cannot create: " + ec.message());
     }
   }
-  RENKEI_TRY(sql::Database db,
-             StorageResult(sql::Database::Open(FilePath(config.data_dir, "server.db"))));
+  RENKEI_TRY(sql::Database db, StorageResult(sql::Database::Open(
+                                   FilePath(config.data_dir, "server.db"), config.storage)));
   RENKEI_TRY(crypto::HmacSha256 kdf,
              CryptoResult(crypto::HmacSha256::Create(config.master_key), "master_key"));
   RENKEI_TRY(crypto::Digest state_key,
@@ -320,15 +320,17 @@ Result<std::unique_ptr<IntermediateServer>> IntermediateServer::Open(
   RENKEI_TRY(
       std::unique_ptr<ServerState> state,
       ServerState::Open(*db_holder, std::vector<uint8_t>(state_key.begin(), state_key.end())));
-  RENKEI_TRY(
-      std::unique_ptr<ReplicaStore> replicas,
-      ReplicaStore::Open(FilePath(config.data_dir, "replicas.db"),
-                         ReplicaStoreOptions{lgcode.value(), config.master_key, config.key_seed}));
+  RENKEI_TRY(std::unique_ptr<ReplicaStore> replicas,
+             ReplicaStore::Open(FilePath(config.data_dir, "replicas.db"),
+                                ReplicaStoreOptions{lgcode.value(), config.master_key,
+                                                    config.key_seed, config.storage}));
   ProvisionLogOptions log_options;
   log_options.seal_every = config.seal_every;
+  log_options.open = config.storage;
   RENKEI_TRY(ProvisionLog log, ProvisionLog::Open(FilePath(config.data_dir, "provision_log.db"),
                                                   config.signing_key, log_options));
-  auto used = netsim::SqliteUsedPermitStore::Open(FilePath(config.data_dir, "used_permits.db"));
+  auto used = netsim::SqliteUsedPermitStore::Open(FilePath(config.data_dir, "used_permits.db"),
+                                                  config.storage);
   if (!used.ok()) return Storage(used.error());
 
   // The state and the staff directory hold references to the database object, which the

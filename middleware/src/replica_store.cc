@@ -462,7 +462,7 @@ Result<std::unique_ptr<ReplicaStore>> ReplicaStore::Open(const std::string& path
     return Invalid("key_seed: must be empty or at least 32 bytes, got " +
                    std::to_string(options.key_seed.size()));
   }
-  auto db = sql::Database::Open(path);
+  auto db = sql::Database::Open(path, options.storage);
   if (!db.ok()) return Storage(db.error());
   auto impl = std::make_unique<Impl>(std::move(db).value(), options);
   RENKEI_CHECK_OK(impl->Init());

@@ -94,6 +94,8 @@ Result<Database> Database::Open(const std::string& path, const OpenOptions& opti
                                                                     : "FULL";
     pragmas += std::string("PRAGMA synchronous=") + sync + ";";
   }
+  // Before the first read: the WAL index goes to the heap only if the mode is set first.
+  if (options.exclusive && !options.read_only) pragmas += "PRAGMA locking_mode=EXCLUSIVE;";
   RENKEI_CHECK_OK(db.Exec(pragmas));
   if (options.wal && !options.read_only && path != ":memory:") {
     RENKEI_TRY(std::string mode, [&]() -> Result<std::string> {

@@ -21,6 +21,7 @@ constexpr Command kCommands[] = {
     {"verify-logs", "check a provision log's hash chain and seals", &RunVerifyLogs},
     {"run", "run a scenario file: world, timeline, expectations, reports", &RunRun},
     {"validate", "check a scenario file without running it", &RunValidate},
+    {"bench", "compare benchmark results of two builds (the regression gate)", &RunBench},
 };
 
 void PrintUsage(std::ostream& os) {

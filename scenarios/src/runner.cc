@@ -11,11 +11,18 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <limits>
+#include <set>
 #include <sstream>
+#include <unordered_set>
 
 #include "addressing/resident_generator.h"
 #include "middleware/batch_file.h"
+#include "middleware/exchange.h"
+#include "netsim/envelope.h"
 #include "netsim/errors.h"
+#include "netsim/identifiers.h"
+#include "netsim/provision_permit.h"
 #include "scenarios/report_html.h"
 #include "scenarios/world.h"
 
@@ -41,10 +48,41 @@ constexpr Duration kFirstCheck = Duration::Millis(10);
 constexpr Duration kMaxCheck = Duration::Millis(100);
 constexpr Duration kSlotCheck = Duration::Millis(10);
 
+// 宛名番号 serials of people who moved in start above this; generated residents count from 1.
+constexpr uint64_t kMovedInSerials = 500'000'000;
+
 struct Mover {
   std::string from, to;
   std::string at_from, at_to;  // 統合宛名番号 at each body
+  // A mover whose registration at `to` waits for a move_in event: who to register then.
+  std::optional<addressing::Resident> pending = std::nullopt;
 };
+
+// An attack's query as sent to the provider: the provider's log records about it from then
+// on are told in the narration.
+struct AttackRun {
+  std::string provider;           // lgcode
+  std::string processing_number;  // of the query the provider was sent
+  SimTime at;
+};
+
+// A batch query file submitted by the run, and what its result file held.
+struct BatchRun {
+  std::string requester;  // lgcode
+  int64_t id = 0;         // the requester's batch id
+  bool complete = false;
+  std::map<std::string, uint64_t> status_counts;  // record status code → rows
+  std::vector<int> unvaccinated;                  // mover numbers, in line order
+};
+
+// A batch is checked for completion after kFirstCheck, then at doubling intervals up to
+// kMaxBatchCheck (a batch held for staff review may take days), for at most kMaxBatchWait.
+constexpr Duration kMaxBatchCheck = Duration::Minutes(1);
+constexpr Duration kMaxBatchWait = Duration::Days(31);
+
+// The attacker's permit key: fixed bytes rather than the run's seed, since it only has to
+// differ from the core's key, which derives from the seed through its own purpose string.
+constexpr uint8_t kForgerKeyByte = 0x5A;
 
 struct QueryRun {
   std::string body;  // requester lgcode
@@ -85,13 +123,41 @@ std::string XmlEscape(std::string_view s) {
   return out;
 }
 
+// Raises the soft limit on open files up to the hard one when the world needs more, and says
+// so before building anything when even the hard limit is too low (a world of the whole
+// country holds about 18,000 files open).
+Status EnoughFiles(uint64_t needed) {
+  struct rlimit files {};
+  if (::getrlimit(RLIMIT_NOFILE, &files) != 0) return OkStatus();  // unknown: try anyway
+  if (files.rlim_cur == RLIM_INFINITY || files.rlim_cur >= needed) return OkStatus();
+  if (files.rlim_max != RLIM_INFINITY && files.rlim_max < needed) {
+    return MakeError(netsim::Errc::kIoError,
+                     "this world holds about " + std::to_string(needed) +
+                         " files open, but the process may open at most " +
+                         std::to_string(files.rlim_max) +
+                         " (hard limit of ulimit -n); raise it or run fewer bodies");
+  }
+  files.rlim_cur = needed;
+  if (::setrlimit(RLIMIT_NOFILE, &files) != 0) {
+    return MakeError(netsim::Errc::kIoError, "cannot raise the open-file limit to " +
+                                                 std::to_string(needed) + " (ulimit -n)");
+  }
+  return OkStatus();
+}
+
 class Run {
  public:
   Run(const Scenario& s, const RunOptions& o)
       : s_(s),
         o_(o),
         arrival_rng_(o.seed.value_or(s.seed), netsim::Rng::StreamId("scenario/load/arrivals")),
-        choice_rng_(o.seed.value_or(s.seed), netsim::Rng::StreamId("scenario/load/choices")) {}
+        choice_rng_(o.seed.value_or(s.seed), netsim::Rng::StreamId("scenario/load/choices")),
+        mover_rng_(o.seed.value_or(s.seed), netsim::Rng::StreamId("scenario/world/movers")) {
+    for (const TimelineEvent& e : s.timeline) {
+      if (e.kind == TimelineEvent::Kind::kMoveIn) late_movers_.insert(e.move_in.person);
+      if (e.kind == TimelineEvent::Kind::kAttack) attacked_.insert(e.attack.query);
+    }
+  }
 
   Result<RunSummary> Go() {
     const auto wall_start = std::chrono::steady_clock::now();
@@ -105,10 +171,13 @@ class Run {
       return MakeError(netsim::Errc::kIoError,
                        "out dir '" + data.string() + "': cannot create: " + ec.message());
     }
+    RENKEI_CHECK_OK(EnoughFiles(WorldOptions::FilesNeeded(s_.world.bodies.size())));
     WorldOptions wo;
+    wo.exclusive_files = true;  // the run owns out/data; nothing else opens it meanwhile
     wo.seed = summary_.seed;
     wo.start = s_.start - kSetup;
     wo.data_dir = data.string();
+    wo.registry = s_.world.national ? RegistryKind::kNational : RegistryKind::kShipped;
     wo.link.latency = netsim::LatencyModel::Fixed(s_.network.latency);
     if (s_.network.loss > 0) wo.link.loss = netsim::LossModel::Bernoulli(s_.network.loss);
     RENKEI_TRY(world_, World::Create(wo));
@@ -185,11 +254,40 @@ class Run {
   Result<addressing::ResidentGenerator*> Generator(const std::string& lgcode) {
     auto it = generators_.find(lgcode);
     if (it == generators_.end()) {
-      RENKEI_TRY(addressing::ResidentGenerator g,
-                 addressing::ResidentGenerator::Create(summary_.seed, lgcode));
-      it = generators_.emplace(lgcode, std::move(g)).first;
+      // The parser allowed bodies without an address table only in a national world.
+      auto g = s_.world.national ? addressing::ResidentGenerator::CreateGeneric(
+                                       summary_.seed, lgcode, Name(lgcode))
+                                 : addressing::ResidentGenerator::Create(summary_.seed, lgcode);
+      if (!g.ok()) return g.error();
+      it = generators_.emplace(lgcode, std::move(g).value()).first;
     }
     return &it->second;
+  }
+
+  // The registrar session of a body's intermediate server, logged in once per run: setting up
+  // a world of the whole country registers tens of thousands of replicas.
+  Result<netsim::Session> Registrar(World::Body& body) {
+    auto it = registrars_.find(body.lgcode);
+    if (it == registrars_.end()) {
+      RENKEI_TRY(netsim::Session s, world_->ServerSession(body, "registrar"));
+      it = registrars_.emplace(body.lgcode, s).first;
+    }
+    return it->second;
+  }
+
+  // Municipalities of the world whose residents can be generated: where movers drawn at random
+  // (from: any, to: any) come from and go to.
+  std::vector<std::string> MoverBodies() const {
+    std::vector<std::string> out;
+    for (const BodySpec& b : s_.world.bodies) {
+      const bool prefecture = b.lgcode.compare(2, 3, "000") == 0;
+      bool generatable = s_.world.national;
+      for (const addressing::MunicipalityInfo& m : addressing::SupportedMunicipalities()) {
+        generatable = generatable || m.lgcode == b.lgcode;
+      }
+      if (!prefecture && generatable) out.push_back(b.lgcode);
+    }
+    return out;
   }
 
   Status BuildWorld() {
@@ -210,28 +308,52 @@ class Run {
       }
     }
     int serial = 0;
+    const std::vector<std::string> candidates = MoverBodies();
     for (const MoverSpec& m : s_.world.movers) {
-      World::Body* from = world_->FindBody(m.from);
-      World::Body* to = world_->FindBody(m.to);
-      RENKEI_TRY(addressing::ResidentGenerator * gen, Generator(m.from));
-      RENKEI_TRY(netsim::Session registrar, world_->ServerSession(*from, "registrar"));
       for (int i = 0; i < m.count; ++i) {
+        // Drawn bodies: `from` first, then `to` among the others (two draws only when needed).
+        std::string from_code = m.from;
+        std::string to_code = m.to;
+        if (from_code == kAnyBody) {
+          do {
+            from_code = candidates[mover_rng_.Uniform(candidates.size())];
+          } while (from_code == to_code);
+        }
+        if (to_code == kAnyBody) {
+          do {
+            to_code = candidates[mover_rng_.Uniform(candidates.size())];
+          } while (to_code == from_code);
+        }
+        World::Body* from = world_->FindBody(from_code);
+        World::Body* to = world_->FindBody(to_code);
+        RENKEI_TRY(addressing::ResidentGenerator * gen, Generator(from_code));
+        RENKEI_TRY(netsim::Session registrar, Registrar(*from));
         addressing::Resident r = gen->Next();
         my_numbers_.push_back(r.my_number);
-        Mover mover{m.from, m.to, "", ""};
+        Mover mover{from_code, to_code, "", ""};
         RENKEI_TRY(mover.at_from, world_->RegisterResident(*from, r));
-        r.atena_number = m.to + r.atena_number.substr(6);
-        RENKEI_TRY(mover.at_to, world_->RegisterResident(*to, r));
+        // The new body numbers the person in its own series for people who moved in, apart
+        // from the residents it generates (serials from 1): movers from several bodies must
+        // not meet on one 宛名番号.
+        char serial_text[16];
+        std::snprintf(serial_text, sizeof serial_text, "%09llu",
+                      static_cast<unsigned long long>(kMovedInSerials + ++moved_in_[to_code]));
+        r.atena_number = to_code + serial_text;
+        if (late_movers_.count(static_cast<int>(movers_.size()) + 1) != 0) {
+          mover.pending = r;  // registered at `to` by its move_in event
+        } else {
+          RENKEI_TRY(mover.at_to, world_->RegisterResident(*to, r));
+        }
         if (m.vaccinated) {
           middleware::ReplicaRecord rec;
-          rec.record_id = "VAC-" + m.from + "-" + std::to_string(++serial);
+          rec.record_id = "VAC-" + from_code + "-" + std::to_string(++serial);
           rec.integrated_number = mover.at_from;
           rec.tm = "TM00160200000001";
           rec.dataset_item_code = "VACC-RECORD";
           rec.record_key = "dose-3";
           rec.data_version = 1;
           rec.publish_from = "2021-04-01";
-          rec.ward_code = m.from;
+          rec.ward_code = from_code;
           rec.payload = R"({"dose":3,"date":"2023-10-12","maker":"ファイザー","lot":"HK)" +
                         std::to_string(1000 + serial) + "\"}";
           RENKEI_CHECK_OK(from->server->RegisterReplica(registrar, rec));
@@ -265,7 +387,70 @@ class Run {
       world_->loop().ScheduleAt(s_.start + e->at, [this, e] { Play(*e); });
     }
     if (s_.load) ScheduleLoad(*s_.load);
+    return CaptureAttackedQueries();
+  }
+
+  // ---- attacks ----
+
+  // The attacker listens on the link from each attacked query's requester to the interface
+  // system and keeps the first envelope of each attacked query (a predicate that never drops).
+  Status CaptureAttackedQueries() {
+    std::set<std::string> requesters;
+    for (const TimelineEvent& e : s_.timeline) {
+      if (e.kind == TimelineEvent::Kind::kQuery && attacked_.count(e.query.id) != 0) {
+        requesters.insert(e.query.from);
+      }
+    }
+    for (const std::string& lgcode : requesters) {
+      RENKEI_CHECK_OK(world_->network().DropIf(
+          world_->FindBody(lgcode)->institution, world_->core().config().send_via,
+          [this](const netsim::Outgoing& o) {
+            auto e = netsim::Decode(o.bytes);
+            if (!e.ok() || e->type != netsim::MessageType::kQuery) return false;
+            auto body = middleware::DecodeQuery(e->body);
+            if (!body.ok()) return false;
+            auto wanted = captured_.find(body->processing_number);
+            if (wanted != captured_.end() && wanted->second.empty()) {
+              wanted->second.assign(o.bytes.begin(), o.bytes.end());
+            }
+            return false;
+          }));
+    }
     return OkStatus();
+  }
+
+  struct Forged {
+    netsim::crypto::Bytes bytes;
+    std::string processing_number;
+  };
+
+  // The attacker's query made from a captured one (AttackSpec).
+  Result<Forged> Forge(const netsim::crypto::Bytes& captured, const std::string& kind) {
+    RENKEI_TRY(netsim::Envelope e, netsim::Decode(captured));
+    RENKEI_TRY(middleware::QueryBody body, middleware::DecodeQuery(e.body));
+    const std::string n = std::to_string(++attack_serial_);
+    if (kind == "replayed-permit") {
+      // A new message id: the same id would be a retransmission, which the provider answers
+      // again from its stored answer; a new one is a second use of the permit.
+      e.message_id = body.processing_number + ".replay" + n;
+      RENKEI_TRY(netsim::crypto::Bytes bytes, netsim::Encode(e));
+      return Forged{std::move(bytes), body.processing_number};
+    }
+    RENKEI_TRY(netsim::ProvisionPermit permit, netsim::ParsePermit(body.permit));
+    permit.permit_id = "PMT-FORGED-" + n;
+    permit.processing_number = "QFORGED-" + n;
+    RENKEI_TRY(std::shared_ptr<const netsim::crypto::PrivateKey> forger,
+               netsim::crypto::PrivateKey::FromSeed(netsim::crypto::KeyType::kEd25519,
+                                                    std::vector<uint8_t>(32, kForgerKeyByte)));
+    // Under the core's key id, so the provider checks the signature against the core's key.
+    RENKEI_CHECK_OK(netsim::PermitSigner(permit.key_id, forger).Sign(permit));
+    body.permit = netsim::SerializePermit(permit);
+    body.processing_number = permit.processing_number;
+    RENKEI_TRY(e.body, middleware::EncodeQuery(body));
+    e.message_id = permit.processing_number + ".q";
+    e.reception_number = permit.processing_number;
+    RENKEI_TRY(netsim::crypto::Bytes bytes, netsim::Encode(e));
+    return Forged{std::move(bytes), permit.processing_number};
   }
 
   // Submits a query at `from` and counts it as one of that body's open queries.
@@ -279,7 +464,8 @@ class Run {
 
   void ScheduleLoad(const LoadSpec& load) {
     for (size_t i = 0; i < movers_.size(); ++i) {
-      if (movers_[i].from == load.provider && movers_[i].to == load.requester) {
+      if ((load.provider == kAnyBody || movers_[i].from == load.provider) &&
+          (load.requester == kAnyBody || movers_[i].to == load.requester)) {
         load_movers_.push_back(i);
       }
     }
@@ -298,8 +484,12 @@ class Run {
         world_->loop().ScheduleAt(begin, [this] { ClientTurn(); });
       }
     }
-    Narrate(begin, "負荷 / load: " + Name(load.requester) + " → " + Name(load.provider) + " (" +
-                       model + ", " + std::to_string(load.Span().micros() / 1000000) + " s)");
+    const auto side = [this](const std::string& code) {
+      return code == kAnyBody ? std::string("各団体 / every body") : Name(code);
+    };
+    Narrate(begin, "負荷 / load: " + side(load.requester) + " → " + side(load.provider) + " (" +
+                       model + ", " + std::to_string(load_movers_.size()) + " movers, " +
+                       std::to_string(load.Span().micros() / 1000000) + " s)");
   }
 
   // Poisson arrivals with a piecewise-linear rate, by thinning (Lewis and Shedler): candidates
@@ -372,9 +562,10 @@ class Run {
     }
   }
 
-  // One load query: a random mover between the two bodies, a procedure from the weighted mix.
-  // Returns its 処理通番, or nothing when it could not be submitted (a timeline error).
-  std::optional<std::string> SubmitLoad() {
+  // One load query: a random mover of the load's, asked about by the mover's new body to the
+  // former one, a procedure from the weighted mix. Returns the requester and the 処理通番, or
+  // nothing when it could not be submitted (a timeline error).
+  std::optional<std::pair<World::Body*, std::string>> SubmitLoad() {
     const LoadSpec& load = *s_.load;
     const Mover& mover = movers_[load_movers_[choice_rng_.Uniform(load_movers_.size())]];
     int64_t pick = static_cast<int64_t>(choice_rng_.Uniform(static_cast<uint64_t>(load_weight_)));
@@ -386,8 +577,8 @@ class Run {
       }
       pick -= m.weight;
     }
-    World::Body* from = world_->FindBody(load.requester);
-    World::Body* to = world_->FindBody(load.provider);
+    World::Body* from = world_->FindBody(mover.to);
+    World::Body* to = world_->FindBody(mover.from);
     middleware::QueryRequest r;
     r.integrated_number = mover.at_to;
     r.provider = to->institution;
@@ -401,23 +592,23 @@ class Run {
       errors_.push_back(load.pos.Describe() + ": load query " + id + ": " + pn.error().message);
       return std::nullopt;
     }
-    queries_[id] = QueryRun{load.requester, pn.value(), load.provider, true};
-    return pn.value();
+    queries_[id] = QueryRun{mover.to, pn.value(), mover.from, true};
+    return std::make_pair(from, pn.value());
   }
 
   // A closed-model client: query, wait for the answer, think, query again, until the load ends.
   void ClientTurn() {
     if (world_->loop().Now() >= load_end_) return;
     ++summary_.load_arrivals;
-    std::optional<std::string> pn = SubmitLoad();
+    std::optional<std::pair<World::Body*, std::string>> pn = SubmitLoad();
     if (!pn) return;  // reported; this client stops
-    world_->loop().ScheduleAfter(kFirstCheck, [this, p = *pn] { CheckClient(p, kFirstCheck); });
+    world_->loop().ScheduleAfter(kFirstCheck,
+                                 [this, p = *pn] { CheckClient(p.first, p.second, kFirstCheck); });
   }
 
-  void CheckClient(const std::string& pn, Duration waited) {
+  void CheckClient(World::Body* from, const std::string& pn, Duration waited) {
     const SimTime now = world_->loop().Now();
     if (now >= load_end_) return;
-    World::Body* from = world_->FindBody(s_.load->requester);
     auto state = from->server->QueryStatus(pn);
     if (state.ok() && state->phase == middleware::QueryPhase::kDone) {
       const SimTime done = state->completed_at.value_or(now);
@@ -426,7 +617,7 @@ class Run {
       return;
     }
     const Duration wait = std::min(waited * 2, kMaxCheck);
-    world_->loop().ScheduleAfter(wait, [this, pn, wait] { CheckClient(pn, wait); });
+    world_->loop().ScheduleAfter(wait, [this, from, pn, wait] { CheckClient(from, pn, wait); });
   }
 
   void Play(const TimelineEvent& e) {
@@ -451,8 +642,61 @@ class Run {
           return;
         }
         queries_[q.id] = QueryRun{q.from, pn.value(), q.to};
+        // The attacker listens for it from now: SubmitQuery only asks the core for a permit,
+        // and the query itself leaves once the permit has arrived.
+        if (attacked_.count(q.id) != 0) captured_[pn.value()];
         Narrate(now, q.id + ": " + from->name + " → " + to->name + " 照会 " + q.jt + " (" +
                          pn.value() + ")");
+        return;
+      }
+      case TimelineEvent::Kind::kMoveIn: {
+        Mover& mover = movers_.at(static_cast<size_t>(e.move_in.person - 1));
+        World::Body* to = world_->FindBody(mover.to);
+        if (!mover.pending) {  // the parser allows one move_in per mover
+          errors_.push_back(e.pos.Describe() + ": move_in: person " +
+                            std::to_string(e.move_in.person) + " is already registered");
+          return;
+        }
+        auto at_to = world_->RegisterResident(*to, *mover.pending);
+        if (!at_to.ok()) {
+          errors_.push_back(e.pos.Describe() + ": move_in: " + at_to.error().message);
+          return;
+        }
+        mover.at_to = at_to.value();
+        mover.pending.reset();
+        Narrate(now, "転入 / move-in: 移動者 " + std::to_string(e.move_in.person) + " が " +
+                         Name(mover.from) + " から " + to->name +
+                         " へ転入（住民登録、符号の取得を開始）");
+        return;
+      }
+      case TimelineEvent::Kind::kBatch:
+        PlayBatch(e, now);
+        return;
+      case TimelineEvent::Kind::kAttack: {
+        const AttackSpec& a = e.attack;
+        const auto query = queries_.find(a.query);
+        const auto bytes = query == queries_.end()
+                               ? captured_.end()
+                               : captured_.find(query->second.processing_number);
+        if (bytes == captured_.end() || bytes->second.empty()) {
+          errors_.push_back(e.pos.Describe() + ": attack: query " + a.query +
+                            " was not seen on the wire");
+          return;
+        }
+        World::Body* from = world_->FindBody(query->second.body);
+        World::Body* to = world_->FindBody(query->second.provider);
+        auto forged = Forge(bytes->second, a.kind);
+        if (!forged.ok()) {
+          errors_.push_back(e.pos.Describe() + ": attack: " + forged.error().message);
+          return;
+        }
+        (void)world_->network().Send(from->institution, world_->core().config().send_via,
+                                     std::move(forged->bytes));
+        attacks_.push_back(AttackRun{to->lgcode, forged->processing_number, now});
+        Narrate(now, "攻撃 / attack: " + a.kind + ": " + to->name + " へ " + a.query +
+                         (a.kind == "forged-permit" ? " の許可証を別の鍵で署名し直した照会 ("
+                                                    : " の許可証をそのまま再送した照会 (") +
+                         forged->processing_number + ")");
         return;
       }
       case TimelineEvent::Kind::kDecision: {
@@ -573,9 +817,161 @@ class Run {
     summary_.p95 = Percentile(latencies, 0.95);
     summary_.p99 = Percentile(latencies, 0.99);
     summary_.max = latencies.empty() ? Duration() : Duration::Micros(latencies.back());
+    RENKEI_CHECK_OK(NarrateAttackOutcomes());
     for (const auto& body : world_->bodies()) {
       RENKEI_CHECK_OK(body->server->SealLog());
       logs_.push_back({body->name, body->server->log_path(), body->server->answer_key()});
+    }
+    return OkStatus();
+  }
+
+  // ---- batch files ----
+
+  // Writes the batch query file (one line per person, by 統合宛名番号: the business system has
+  // already mapped its 宛名番号) to DIR/batches/<id>.query.csv and submits it at the requester.
+  void PlayBatch(const TimelineEvent& e, SimTime now) {
+    const BatchSpec& b = e.batch;
+    World::Body* from = world_->FindBody(b.from);
+    World::Body* to = world_->FindBody(b.to);
+    auto fail = [&](const std::string& what) {
+      errors_.push_back(e.pos.Describe() + ": batch " + b.id + ": " + what);
+    };
+    std::string file;
+    for (const int person : b.persons) {
+      const Mover& mover = movers_.at(static_cast<size_t>(person - 1));
+      middleware::BatchQueryRecord r;
+      r.numbering = middleware::NumberingSystem::kIntegratedNumber;
+      r.integrated_number = b.from == mover.to ? mover.at_to : mover.at_from;
+      // The file holds whole milliseconds.
+      r.requested_at = SimTime::FromMicros(now.micros() - now.micros() % 1000);
+      r.requester_dept = "KENKO-SUISHIN";
+      r.requester_user = "scenario";
+      r.requester_institution = from->institution;
+      r.business_code = b.jm;
+      r.procedure_code = b.jt;
+      r.provider_institution = to->institution;
+      r.data_item_code = b.tm;
+      auto line = middleware::WriteBatchQueryLine(r);
+      if (!line.ok()) return fail(line.error().message);
+      file += line.value();
+    }
+    if (Status s = Write(BatchDir() / (b.id + ".query.csv"), file); !s.ok()) {
+      return fail(s.error().message);
+    }
+    std::istringstream in(file);
+    // Lines name the 統合宛名番号 (numbering 02), so no 宛名番号 needs resolving.
+    auto id = from->server->SubmitBatch(in, b.id + ".query.csv", {});
+    if (!id.ok()) return fail(id.error().message);
+    batches_[b.id] = BatchRun{b.from, id.value(), false, {}, {}};
+    Narrate(now, "一括照会 / batch " + b.id + ": " + from->name + " → " + to->name + " " +
+                     std::to_string(b.persons.size()) + " 件 " + b.jt + " (batches/" + b.id +
+                     ".query.csv)");
+    world_->loop().ScheduleAfter(kFirstCheck,
+                                 [this, &e] { CheckBatch(e, kFirstCheck, kFirstCheck); });
+  }
+
+  std::filesystem::path BatchDir() {
+    const fs::path dir = fs::path(o_.out_dir) / "batches";
+    if (!batch_dir_ready_) {
+      // Recreated on every run, like the data directory: no file of an earlier run remains.
+      std::error_code ec;
+      fs::remove_all(dir, ec);
+      fs::create_directories(dir, ec);
+      batch_dir_ready_ = true;
+    }
+    return dir;
+  }
+
+  void CheckBatch(const TimelineEvent& e, Duration waited, Duration total) {
+    BatchRun& run = batches_.at(e.batch.id);
+    World::Body* from = world_->FindBody(run.requester);
+    auto status = from->server->GetBatchStatus(run.id);
+    if (status.ok() && status->complete()) {
+      FinishBatch(e);
+      return;
+    }
+    if (!status.ok() || total >= kMaxBatchWait) {
+      errors_.push_back(e.pos.Describe() + ": batch " + e.batch.id + ": " +
+                        (status.ok() ? "not complete after 31 days" : status.error().message));
+      return;
+    }
+    const Duration wait = std::min(waited * 2, kMaxBatchCheck);
+    world_->loop().ScheduleAfter(wait,
+                                 [this, &e, wait, total] { CheckBatch(e, wait, total + wait); });
+  }
+
+  // Writes the result file (照会結果) and the list of persons whose answer holds no record of
+  // the item: answered rows (09 or 12) without the item obtained. Rows with other statuses
+  // (no token, timeout, refused…) are not on the list: nothing is known about them.
+  void FinishBatch(const TimelineEvent& e) {
+    const BatchSpec& b = e.batch;
+    BatchRun& run = batches_.at(b.id);
+    World::Body* from = world_->FindBody(run.requester);
+    auto fail = [&](const std::string& what) {
+      errors_.push_back(e.pos.Describe() + ": batch " + b.id + ": " + what);
+    };
+    std::ostringstream out;
+    if (Status s = from->server->WriteBatchResult(run.id, out); !s.ok()) {
+      return fail(s.error().message);
+    }
+    const std::string text = out.str();
+    if (Status s = Write(BatchDir() / (b.id + ".result.csv"), text); !s.ok()) {
+      return fail(s.error().message);
+    }
+    std::istringstream in(text);
+    auto rows = middleware::ParseResultFile(in, b.id + ".result.csv");
+    if (!rows.ok()) return fail(rows.error().message);
+    if (rows->size() != b.persons.size()) return fail("the result file has another row count");
+    std::string list = "line,person\r\n";
+    for (size_t i = 0; i < rows->size(); ++i) {
+      const middleware::ResultRow& row = (*rows)[i];
+      ++run.status_counts[std::string(middleware::RecordStatusCode(row.status))];
+      const bool answered = row.status == middleware::RecordStatus::kNormal ||
+                            row.status == middleware::RecordStatus::kNoData;
+      const bool has_record =
+          std::any_of(row.items.begin(), row.items.end(), [](const middleware::ResultItem& item) {
+            return item.status == middleware::ItemStatus::kObtained;
+          });
+      if (answered && !has_record) {
+        run.unvaccinated.push_back(b.persons[i]);
+        list += std::to_string(i + 1) + "," + std::to_string(b.persons[i]) + "\r\n";
+      }
+    }
+    if (Status s = Write(BatchDir() / (b.id + ".unvaccinated.csv"), list); !s.ok()) {
+      return fail(s.error().message);
+    }
+    run.complete = true;
+    std::string counts;
+    for (const auto& [code, n] : run.status_counts) {
+      counts += (counts.empty() ? "" : ", ") + code + " ×" + std::to_string(n);
+    }
+    std::string persons;
+    for (const int p : run.unvaccinated) {
+      persons += (persons.empty() ? ": 移動者 " : ", ") + std::to_string(p);
+    }
+    Narrate(world_->loop().Now(), "一括照会 / batch " + b.id + ": 照会結果 " +
+                                      std::to_string(rows->size()) + " 行 (" + counts +
+                                      ") → batches/" + b.id + ".result.csv; 未接種者リスト " +
+                                      std::to_string(run.unvaccinated.size()) + " 人" + persons +
+                                      " → batches/" + b.id + ".unvaccinated.csv");
+  }
+
+  // What each attack left in its provider's provision log (a refusal, nothing provided).
+  Status NarrateAttackOutcomes() {
+    for (const AttackRun& a : attacks_) {
+      World::Body* provider = world_->FindBody(a.provider);
+      RENKEI_TRY(netsim::Session viewer, world_->ServerSession(*provider, "viewer"));
+      RENKEI_TRY(std::vector<middleware::ProvisionLogRecord> records,
+                 provider->server->ReadLog(viewer, 1, std::numeric_limits<int64_t>::max()));
+      for (const middleware::ProvisionLogRecord& r : records) {
+        if (r.side != middleware::ProvisionSide::kProvider ||
+            r.processing_number != a.processing_number || r.at < a.at) {
+          continue;
+        }
+        Narrate(r.at, provider->name + " 提供記録 / provision log: " +
+                          std::string(middleware::ProvisionEventName(r.event)) + " " + r.outcome +
+                          " (" + r.processing_number + ")");
+      }
     }
     return OkStatus();
   }
@@ -621,6 +1017,32 @@ class Run {
           r.passed = found <= x.bound;
           break;
         }
+        case Expectation::Kind::kProvisions: {
+          World::Body* body = world_->FindBody(x.body);
+          const middleware::ServerStats stats = body->server->stats();
+          const auto it = stats.provide_outcome.find(x.outcome);
+          const uint64_t n = it == stats.provide_outcome.end() ? 0 : it->second;
+          r.actual = std::to_string(n) + " " + x.outcome + " at " + body->name;
+          r.passed = static_cast<int64_t>(n) == x.equals;
+          break;
+        }
+        case Expectation::Kind::kBatchStatus:
+        case Expectation::Kind::kUnvaccinated: {
+          const auto it = batches_.find(x.batch);
+          if (it == batches_.end() || !it->second.complete) {
+            r.actual = "the batch did not complete";
+            break;
+          }
+          const BatchRun& b = it->second;
+          uint64_t n = b.unvaccinated.size();
+          if (x.kind == Expectation::Kind::kBatchStatus) {
+            const auto count = b.status_counts.find(x.status);
+            n = count == b.status_counts.end() ? 0 : count->second;
+          }
+          r.actual = std::to_string(n);
+          r.passed = static_cast<int64_t>(n) == x.equals;
+          break;
+        }
         case Expectation::Kind::kLateArrivals:
           r.actual = std::to_string(summary_.load_started_late) + " of " +
                      std::to_string(summary_.load_arrivals) + " arrivals started late";
@@ -653,16 +1075,24 @@ class Run {
       } else {
         r.passed = true;
         r.actual = "no 個人番号 in any output file";
+        // One pass per file: every 12-digit window of every digit run is looked up, which finds
+        // a number wherever a substring search would, also inside longer runs of digits.
+        const std::unordered_set<std::string_view> numbers(my_numbers_.begin(), my_numbers_.end());
         std::error_code ec;
         for (const auto& entry : fs::recursive_directory_iterator(o_.out_dir, ec)) {
           if (!entry.is_regular_file()) continue;
           std::ifstream in(entry.path(), std::ios::binary);
           const std::string bytes{std::istreambuf_iterator<char>(in),
                                   std::istreambuf_iterator<char>()};
-          for (const std::string& n : my_numbers_) {
-            if (bytes.find(n) != std::string::npos) {
+          constexpr auto kLength = static_cast<size_t>(netsim::kMyNumberLength);
+          size_t run = 0;
+          for (size_t i = 0; i < bytes.size(); ++i) {
+            run = bytes[i] >= '0' && bytes[i] <= '9' ? run + 1 : 0;
+            if (run >= kLength &&
+                numbers.count(std::string_view(bytes).substr(i + 1 - kLength, kLength)) != 0) {
               r.passed = false;
               r.actual = "a 個人番号 appears in " + entry.path().filename().string();
+              break;
             }
           }
         }
@@ -691,16 +1121,27 @@ class Run {
   std::unique_ptr<World> world_;
   std::map<std::string, addressing::ResidentGenerator> generators_;
   std::vector<Mover> movers_;
+  std::map<std::string, netsim::Session> registrars_;  // lgcode → registrar, during setup
+  std::map<std::string, uint64_t> moved_in_;           // lgcode → people who moved in so far
   std::vector<std::string> my_numbers_;  // only for the leak check; never written anywhere
   std::map<std::string, QueryRun> queries_;
   std::map<std::string, middleware::QueryState> final_;
   std::vector<LogRef> logs_;
   std::vector<size_t> deferred_;
   std::vector<std::string> errors_;
+  std::set<int> late_movers_;       // persons whose move_in event registers them at `to`
+  std::set<std::string> attacked_;  // query ids an attack copies
+  // 処理通番 of an attacked query → its envelope as first sent (empty until seen).
+  std::map<std::string, netsim::crypto::Bytes> captured_;
+  std::vector<AttackRun> attacks_;
+  uint64_t attack_serial_ = 0;
+  std::map<std::string, BatchRun> batches_;  // batch id → its run
+  bool batch_dir_ready_ = false;
   std::map<std::string, uint64_t> submitted_;  // lgcode → queries the run submitted there
   // The load section's state.
   netsim::Rng arrival_rng_;
   netsim::Rng choice_rng_;
+  netsim::Rng mover_rng_;            // bodies of movers drawn at random
   std::vector<size_t> load_movers_;  // indices into movers_ from provider to requester
   int64_t load_weight_ = 0;          // sum of the mix's weights
   uint64_t load_serial_ = 0;

@@ -34,9 +34,11 @@
 
 #include "addressing/resident_generator.h"
 #include "middleware/batch_file.h"
+#include "middleware/intermediate_server.h"
 #include "netsim/errors.h"
 #include "netsim/identifiers.h"
 #include "netsim/institution_registry.h"
+#include "scenarios/world.h"
 
 namespace renkei::scenarios {
 
@@ -61,6 +63,13 @@ std::string Expectation::Describe() const {
                                          : std::to_string(bound.micros()) + " us");
     case Kind::kLateArrivals:
       return "late arrivals at most " + std::to_string(max);
+    case Kind::kProvisions:
+      return "provisions at " + body + " with outcome " + outcome + " equals " +
+             std::to_string(equals);
+    case Kind::kBatchStatus:
+      return "batch " + batch + " rows of status " + status + " equals " + std::to_string(equals);
+    case Kind::kUnvaccinated:
+      return "batch " + batch + " unvaccinated list equals " + std::to_string(equals);
   }
   return "unknown expectation";
 }
@@ -85,10 +94,22 @@ constexpr int64_t kMaxWeight = 1'000'000;
 constexpr int64_t kMaxInFlight = 1'000'000;
 constexpr std::string_view kLoadQueryPrefix = "load-";
 constexpr size_t kMaxQueryIdLength = 32;
+constexpr std::string_view kEventKinds = "query, decide, fault, move_in, attack, batch";
 constexpr size_t kMaxFileBytes = size_t{16} << 20;
 constexpr size_t kMaxQuotedChars = 60;
 constexpr Duration kMaxDuration = Duration::Days(365);
 constexpr netsim::CivilTime kDefaultStart{2024, 6, 3, 9, 0, 0, 0};
+
+// Every outcome of the provision chain, for the provisions expectation's names.
+constexpr middleware::ProvideOutcome kProvideOutcomes[] = {
+    middleware::ProvideOutcome::kAnswered,      middleware::ProvideOutcome::kRetransmitted,
+    middleware::ProvideOutcome::kMalformed,     middleware::ProvideOutcome::kPermitForged,
+    middleware::ProvideOutcome::kPermitExpired, middleware::ProvideOutcome::kPermitNotYetValid,
+    middleware::ProvideOutcome::kPermitReused,  middleware::ProvideOutcome::kPermitMisaddressed,
+    middleware::ProvideOutcome::kNotPermitted,  middleware::ProvideOutcome::kListStale,
+    middleware::ProvideOutcome::kNoPerson,      middleware::ProvideOutcome::kNoData,
+    middleware::ProvideOutcome::kSuppressed,    middleware::ProvideOutcome::kFailed,
+};
 
 constexpr std::string_view kDurationForm =
     "written as a whole number followed by ms, s, m, h or d, such as 90s or 5m";
@@ -565,21 +586,28 @@ class Parser {
 
   // ---- bodies ----
 
+  // The declared bodies for a message; a world of the whole country is summed up after ten.
   std::string DeclaredBodies() const {
+    constexpr size_t kListed = 10;
     std::string out;
-    for (const BodySpec& b : scenario_.world.bodies) {
+    for (size_t i = 0; i < scenario_.world.bodies.size() && i < kListed; ++i) {
+      const BodySpec& b = scenario_.world.bodies[i];
       if (!out.empty()) out += ", ";
       out += b.lgcode + " " + b.name;
+    }
+    if (scenario_.world.bodies.size() > kListed) {
+      out += ", … " + std::to_string(scenario_.world.bodies.size()) + " in all";
     }
     return out;
   }
 
   // A body declared in world.bodies, by 地方公共団体コード or name; "core" too when allowed.
-  Result<std::string> BodyRef(const Value& v, bool allow_core) const {
+  Result<std::string> BodyRef(const Value& v, bool allow_core, bool allow_any = false) const {
     const std::string expected = "the code or name of a body in world.bodies (" + DeclaredBodies() +
-                                 (allow_core ? ") or core" : ")");
+                                 (allow_core ? ") or core" : ")") + (allow_any ? " or any" : "");
     RENKEI_TRY(std::string text, Text(v, expected));
     if (allow_core && text == "core") return text;
+    if (allow_any && text == kAnyBody) return text;
     for (const BodySpec& b : scenario_.world.bodies) {
       if (b.lgcode == text || b.name == text) return b.lgcode;
     }
@@ -596,6 +624,9 @@ class Parser {
 
   // OK when the resident generator has an address table for the body.
   Status Generatable(const Value& v, const std::string& lgcode, std::string_view purpose) const {
+    // A national world gives bodies without a table generic town names; a body `any` is drawn
+    // among generatable ones at run time.
+    if (scenario_.world.national || lgcode == kAnyBody) return OkStatus();
     std::string supported;
     for (const addressing::MunicipalityInfo& m : addressing::SupportedMunicipalities()) {
       if (m.lgcode == lgcode) return OkStatus();
@@ -618,6 +649,13 @@ class Parser {
     int64_t first = 1;
     for (const MoverSpec& m : scenario_.world.movers) {
       if (person < first + m.count) {
+        if (m.from == kAnyBody || m.to == kAnyBody) {
+          return Fail(v,
+                      "person " + std::to_string(person) +
+                          " is one of the movers whose bodies are drawn at random (" +
+                          m.pos.Describe() + ")",
+                      "a mover of an entry with both from: and to: naming bodies");
+        }
         if (m.from != body && m.to != body) {
           return Fail(v,
                       "person " + std::to_string(person) + " moved from " + m.from + " to " + m.to +
@@ -711,18 +749,39 @@ class Parser {
   }
 
   Status ParseWorld(const Value& v) {
-    RENKEI_TRY(const Fields f, MapOf(v, "world", {"bodies", "movers", "flags"}));
+    RENKEI_TRY(const Fields f, MapOf(v, "world", {"registry", "bodies", "movers", "flags"}));
+    if (const Value* r = f.Find("registry")) {
+      RENKEI_TRY(const std::string kind, Text(*r, "shipped or national"));
+      if (kind != "shipped" && kind != "national") {
+        return Fail(*r, "unknown registry " + QuoteValue(kind),
+                    "shipped (netsim/data/institutions.csv) or national (all 1,788 local bodies)");
+      }
+      scenario_.world.national = kind == "national";
+    }
     const Value* bodies = f.Find("bodies");
     if (bodies == nullptr) {
       return Missing(f, "world", "'bodies' field", "bodies: [{code: \"152021\"}, ...]");
     }
-    RENKEI_TRY(const std::vector<Value> items, ListOf(*bodies, "bodies"));
-    if (items.empty()) {
-      return Fail(*bodies, "world.bodies is an empty list",
-                  "at least one body, such as {code: \"152021\"}");
-    }
     RENKEI_TRY(const netsim::InstitutionRegistry registry, LoadRegistry(*bodies));
-    for (const Value& item : items) RENKEI_CHECK_OK(ParseBody(item, registry));
+    if (bodies->node.IsScalar() && !IsQuoted(bodies->node) && bodies->node.Scalar() == "all") {
+      // Every local body, prefectures included: they are all on the network.
+      for (const netsim::Institution& i : registry) {
+        if (i.kind != netsim::InstitutionKind::kMunicipality &&
+            i.kind != netsim::InstitutionKind::kPrefecture) {
+          continue;
+        }
+        scenario_.world.bodies.push_back(BodySpec{i.lg_code, i.name, 0, Pos(bodies->mark)});
+      }
+      scenario_.world.all_bodies = true;
+    } else {
+      RENKEI_TRY(const std::vector<Value> items,
+                 ListOf(*bodies, "bodies (or all, for every body of the registry)"));
+      if (items.empty()) {
+        return Fail(*bodies, "world.bodies is an empty list",
+                    "at least one body, such as {code: \"152021\"}");
+      }
+      for (const Value& item : items) RENKEI_CHECK_OK(ParseBody(item, registry));
+    }
     if (const Value* movers = f.Find("movers")) {
       RENKEI_TRY(const std::vector<Value> list, ListOf(*movers, "movers"));
       for (const Value& item : list) RENKEI_CHECK_OK(ParseMover(item));
@@ -735,7 +794,9 @@ class Parser {
   }
 
   Result<netsim::InstitutionRegistry> LoadRegistry(const Value& at) const {
-    auto loaded = netsim::InstitutionRegistry::LoadCsv(RegistryPath());
+    auto loaded = LoadWorldRegistry(
+        scenario_.world.national ? RegistryKind::kNational : RegistryKind::kShipped,
+        RegistryPath());
     if (!loaded.ok()) {
       return Fail(at,
                   "the shipped institution registry cannot be read: " + loaded.error().Describe(),
@@ -821,11 +882,27 @@ class Parser {
     const Value* to = f.Find("to");
     if (from == nullptr) return Missing(f, "a mover entry", "'from'", "from: <body moved from>");
     if (to == nullptr) return Missing(f, "a mover entry", "'to'", "to: <body moved to>");
-    RENKEI_TRY(mover.from, BodyRef(*from, false));
+    RENKEI_TRY(mover.from, BodyRef(*from, false, true));
     RENKEI_CHECK_OK(Generatable(*from, mover.from, "movers"));
-    RENKEI_TRY(mover.to, BodyRef(*to, false));
+    RENKEI_TRY(mover.to, BodyRef(*to, false, true));
     RENKEI_CHECK_OK(Generatable(*to, mover.to, "movers"));
-    if (mover.from == mover.to) {
+    if (mover.from == kAnyBody || mover.to == kAnyBody) {
+      // Drawn among municipalities that can generate residents, at least two of them.
+      int candidates = 0;
+      for (const BodySpec& b : scenario_.world.bodies) {
+        if (b.lgcode.size() == 6 && b.lgcode.substr(2, 3) != "000" &&
+            Generatable(*from, b.lgcode, "movers").ok()) {
+          ++candidates;
+        }
+      }
+      if (candidates < 2) {
+        return Fail(mover.from == kAnyBody ? *from : *to,
+                    "movers between bodies drawn at random, but fewer than two declared "
+                    "municipalities can generate residents",
+                    "two or more such bodies in world.bodies, or registry: national");
+      }
+    }
+    if (mover.from == mover.to && mover.from != kAnyBody) {
       return Fail(*to, "a mover from " + mover.from + " to the same body",
                   "to: a body other than from:");
     }
@@ -902,15 +979,21 @@ class Parser {
     if (provider == nullptr) {
       return Missing(f, "load", "'provider'", "provider: <the body that answers>");
     }
-    RENKEI_TRY(load.requester, BodyRef(*requester, false));
-    RENKEI_TRY(load.provider, BodyRef(*provider, false));
-    if (load.requester == load.provider) {
+    RENKEI_TRY(load.requester, BodyRef(*requester, false, true));
+    RENKEI_TRY(load.provider, BodyRef(*provider, false, true));
+    if (load.requester == load.provider && load.requester != kAnyBody) {
       return Fail(*provider, "a load from " + load.requester + " to itself",
                   "provider: a body other than requester:");
     }
-    const bool has_movers = std::any_of(
-        scenario_.world.movers.begin(), scenario_.world.movers.end(),
-        [&load](const MoverSpec& m) { return m.from == load.provider && m.to == load.requester; });
+    // A mover entry may serve the load; with `any` on either side the run draws which do.
+    const auto matches = [](const std::string& want, const std::string& have) {
+      return want == kAnyBody || have == kAnyBody || want == have;
+    };
+    const bool has_movers =
+        std::any_of(scenario_.world.movers.begin(), scenario_.world.movers.end(),
+                    [&load, &matches](const MoverSpec& m) {
+                      return matches(load.provider, m.from) && matches(load.requester, m.to);
+                    });
     if (!has_movers) {
       return Fail(
           *provider,
@@ -956,6 +1039,10 @@ class Parser {
         return Fail(m->key_mark, "max_in_flight with a closed load",
                     "max_in_flight only with open (a closed load's clients bound what is in "
                     "flight)");
+      }
+      if (load.requester == kAnyBody) {
+        return Fail(m->key_mark, "max_in_flight with requester: any",
+                    "max_in_flight with one requester (it bounds that body's open queries)");
       }
       RENKEI_TRY(load.max_in_flight, Integer(*m, 1, kMaxInFlight));
     }
@@ -1103,23 +1190,29 @@ class Parser {
   Status ParseTimeline(const Value& v) {
     RENKEI_TRY(const std::vector<Value> items, ListOf(v, "events"));
     std::vector<PendingDecision> decisions;
+    std::vector<PendingRef> move_ins;
+    std::vector<PendingRef> attacks;
     for (const Value& item : items) {
-      RENKEI_TRY(const Fields f,
-                 MapOf(item, "an event", {"at", "query", "decide", "fault", "narration"}));
+      RENKEI_TRY(const Fields f, MapOf(item, "an event",
+                                       {"at", "query", "decide", "fault", "move_in", "attack",
+                                        "batch", "narration"}));
       TimelineEvent event;
       event.pos = Pos(f.mark);
       const Value* kind = nullptr;
       for (const Value& field : f.values) {
-        if (field.name != "query" && field.name != "decide" && field.name != "fault") continue;
+        if (field.name != "query" && field.name != "decide" && field.name != "fault" &&
+            field.name != "move_in" && field.name != "attack" && field.name != "batch") {
+          continue;
+        }
         if (kind != nullptr) {
           return Fail(field.key_mark, "an event with both " + kind->name + " and " + field.name,
-                      "exactly one of query, decide, fault per event");
+                      "exactly one of " + std::string(kEventKinds) + " per event");
         }
         kind = &field;
       }
       if (kind == nullptr) {
-        return Missing(f, "an event", "query, decide or fault",
-                       "exactly one of query, decide, fault per event");
+        return Missing(f, "an event", "query, decide, fault, move_in, attack or batch",
+                       "exactly one of " + std::string(kEventKinds) + " per event");
       }
       const Value* at = f.Find("at");
       if (at == nullptr) {
@@ -1133,6 +1226,18 @@ class Parser {
         event.kind = TimelineEvent::Kind::kQuery;
         RENKEI_TRY(event.query, ParseQuery(*kind));
         query_events_[event.query.id] = scenario_.timeline.size();
+      } else if (kind->name == "move_in") {
+        event.kind = TimelineEvent::Kind::kMoveIn;
+        RENKEI_TRY(Value person, ParseMoveIn(*kind, event.move_in));
+        move_ins.push_back(PendingRef{scenario_.timeline.size(), std::move(person)});
+      } else if (kind->name == "batch") {
+        event.kind = TimelineEvent::Kind::kBatch;
+        RENKEI_TRY(event.batch, ParseBatch(*kind));
+        batch_events_[event.batch.id] = scenario_.timeline.size();
+      } else if (kind->name == "attack") {
+        event.kind = TimelineEvent::Kind::kAttack;
+        RENKEI_TRY(Value query, ParseAttack(*kind, event.attack));
+        attacks.push_back(PendingRef{scenario_.timeline.size(), std::move(query)});
       } else if (kind->name == "decide") {
         event.kind = TimelineEvent::Kind::kDecision;
         RENKEI_TRY(PendingDecision pending, ParseDecision(*kind, event.decision));
@@ -1173,7 +1278,224 @@ class Parser {
         }
       }
     }
+    RENKEI_CHECK_OK(CheckMoveIns(move_ins));
+    RENKEI_CHECK_OK(CheckAttacks(attacks));
     return OkStatus();
+  }
+
+  // A later check of one event: the event's index and the value to point at.
+  struct PendingRef {
+    size_t event;
+    Value value;
+  };
+
+  const MoverSpec& MoverOf(int person) const {
+    int64_t first = 1;
+    for (const MoverSpec& m : scenario_.world.movers) {
+      if (person < first + m.count) return m;
+      first += m.count;
+    }
+    return scenario_.world.movers.back();  // unreachable: persons are checked against the total
+  }
+
+  // A mover who moves in during the timeline is registered at the new home only then, so
+  // nothing may use that registration earlier: no flag there, no load that may pick them, no
+  // query from there before the move (at one instant, events run in file order).
+  Status CheckMoveIns(const std::vector<PendingRef>& move_ins) const {
+    std::map<int, size_t> seen;  // person → the move_in event
+    for (const PendingRef& m : move_ins) {
+      const TimelineEvent& event = scenario_.timeline[m.event];
+      const int person = event.move_in.person;
+      const std::string who = "person " + std::to_string(person);
+      const MoverSpec& mover = MoverOf(person);
+      if (const auto [it, fresh] = seen.emplace(person, m.event); !fresh) {
+        return Fail(m.value,
+                    who + " moves in twice (first at " +
+                        scenario_.timeline[it->second].pos.Describe() + ")",
+                    "one move_in per mover");
+      }
+      for (const FlagSpec& flag : scenario_.world.flags) {
+        if (flag.person == person && flag.body == mover.to) {
+          return Fail(m.value,
+                      who + " moves in to " + mover.to +
+                          " during the timeline but has a flag there (" + flag.pos.Describe() + ")",
+                      "flags at the new home only for movers registered there during setup");
+        }
+      }
+      if (scenario_.load &&
+          (scenario_.load->provider == mover.from || scenario_.load->provider == kAnyBody) &&
+          (scenario_.load->requester == mover.to || scenario_.load->requester == kAnyBody)) {
+        return Fail(m.value,
+                    who + " is one of the movers the load picks from (" + mover.from + " to " +
+                        mover.to + "), who must be registered from the start",
+                    "a move_in for a mover of another world.movers entry");
+      }
+      for (const auto& [id, index] : query_events_) {
+        const TimelineEvent& q = scenario_.timeline[index];
+        if (q.query.person != person || q.query.from != mover.to) continue;
+        if (q.at < event.at || (q.at == event.at && index < m.event)) {
+          return Fail(query_persons_.at(id),
+                      "query " + id + " asks from " + mover.to + " about " + who +
+                          " before they move in there (at " + event.pos.Describe() + ")",
+                      "a query after the move_in (at the same time: later in the file)");
+        }
+      }
+      for (const auto& [id, index] : batch_events_) {
+        const TimelineEvent& b = scenario_.timeline[index];
+        if (b.batch.from != mover.to || std::find(b.batch.persons.begin(), b.batch.persons.end(),
+                                                  person) == b.batch.persons.end()) {
+          continue;
+        }
+        if (b.at < event.at || (b.at == event.at && index < m.event)) {
+          return Fail(batch_persons_.at(id),
+                      "batch " + id + " asks from " + mover.to + " about " + who +
+                          " before they move in there (at " + event.pos.Describe() + ")",
+                      "a batch after the move_in (at the same time: later in the file)");
+        }
+      }
+    }
+    return OkStatus();
+  }
+
+  // A batch query file's lines: the persons listed, or every mover who moved from the
+  // provider to the requester (`movers: all`, in mover order).
+  Result<BatchSpec> ParseBatch(const Value& v) {
+    RENKEI_TRY(const Fields f,
+               MapOf(v, "a batch", {"id", "from", "to", "jm", "jt", "tm", "persons", "movers"}));
+    BatchSpec b;
+    for (const char* required : {"id", "from", "to"}) {
+      if (f.Find(required) == nullptr) {
+        return Missing(f, "a batch", "'" + std::string(required) + "'",
+                       "a batch with id, from, to and persons or movers");
+      }
+    }
+    const Value& id = *f.Find("id");
+    const std::string id_rule = "an id of 1-32 letters, digits, '_' or '-', such as b1";
+    RENKEI_TRY(b.id, Text(id, id_rule));
+    const bool id_ok = !b.id.empty() && b.id.size() <= kMaxQueryIdLength &&
+                       std::all_of(b.id.begin(), b.id.end(), [](char c) {
+                         return IsDigit(c) || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                                c == '_' || c == '-';
+                       });
+    if (!id_ok) return Fail(id, "batch id " + QuoteValue(b.id) + " is not a valid id", id_rule);
+    const auto query = query_events_.find(b.id);
+    const auto batch = batch_events_.find(b.id);
+    if (query != query_events_.end() || batch != batch_events_.end()) {
+      const size_t earlier = query != query_events_.end() ? query->second : batch->second;
+      return Fail(id,
+                  "batch id " + b.id + " is already used (at " +
+                      scenario_.timeline[earlier].pos.Describe() + ")",
+                  "a unique id per query and batch");
+    }
+    RENKEI_TRY(b.from, BodyRef(*f.Find("from"), false));
+    RENKEI_TRY(b.to, BodyRef(*f.Find("to"), false));
+    if (b.from == b.to) {
+      return Fail(*f.Find("to"), "a batch from " + b.from + " to itself",
+                  "to: a body other than from: (the provider)");
+    }
+    if (const Value* jm = f.Find("jm")) {
+      RENKEI_TRY(b.jm, Code(*jm, netsim::CodeKind::kBusiness));
+    }
+    if (const Value* jt = f.Find("jt")) {
+      RENKEI_TRY(b.jt, Code(*jt, netsim::CodeKind::kProcedure));
+    }
+    if (const Value* tm = f.Find("tm")) {
+      RENKEI_TRY(b.tm, Code(*tm, netsim::CodeKind::kDataItem));
+    }
+    const Value* persons = f.Find("persons");
+    const Value* movers = f.Find("movers");
+    if (persons != nullptr && movers != nullptr) {
+      const Value* second = persons->key_mark.pos > movers->key_mark.pos ? persons : movers;
+      return Fail(second->key_mark, "a batch with both persons and movers",
+                  "exactly one of persons (a list of mover numbers) and movers: all");
+    }
+    if (persons == nullptr && movers == nullptr) {
+      return Missing(f, "a batch", "persons or movers", "persons: [1, 2, ...] or movers: all");
+    }
+    if (persons != nullptr) {
+      RENKEI_TRY(const std::vector<Value> items, ListOf(*persons, "mover numbers"));
+      if (items.empty()) {
+        return Fail(*persons, "persons is an empty list", "at least one mover number");
+      }
+      for (const Value& item : items) {
+        RENKEI_TRY(const int person, Person(item, b.from, "requester"));
+        b.persons.push_back(person);
+      }
+      batch_persons_[b.id] = *persons;
+      return b;
+    }
+    const std::string all_rule =
+        "all: every mover from the provider (to:) to the requester (from:)";
+    RENKEI_TRY(const std::string all, Text(*movers, all_rule));
+    if (all != "all") return Fail(*movers, "movers " + QuoteValue(all) + " is not all", all_rule);
+    int first = 1;
+    for (const MoverSpec& m : scenario_.world.movers) {
+      if (m.from == b.to && m.to == b.from) {
+        for (int i = 0; i < m.count; ++i) b.persons.push_back(first + i);
+      }
+      first += m.count;
+    }
+    if (b.persons.empty()) {
+      return Fail(*movers, "movers: all finds no movers from " + b.to + " to " + b.from,
+                  "a world.movers entry with from: " + b.to + " and to: " + b.from);
+    }
+    batch_persons_[b.id] = *movers;
+    return b;
+  }
+
+  // An attack copies a query that was sent earlier: it names one, and comes after it.
+  Status CheckAttacks(const std::vector<PendingRef>& attacks) const {
+    for (const PendingRef& a : attacks) {
+      const TimelineEvent& event = scenario_.timeline[a.event];
+      const auto q = query_events_.find(event.attack.query);
+      if (q == query_events_.end()) {
+        return Fail(a.value,
+                    "attack names query " + QuoteValue(event.attack.query) +
+                        ", which no event of the timeline defines",
+                    "the id of a query in the timeline" + KnownQueries());
+      }
+      const TimelineEvent& query = scenario_.timeline[q->second];
+      if (event.at <= query.at) {
+        return Fail(a.value,
+                    "the attack comes no later than query " + query.query.id + " (at " +
+                        query.pos.Describe() + "), which has not been sent to copy yet",
+                    "an attack at a later time than the query it copies");
+      }
+    }
+    return OkStatus();
+  }
+
+  Result<Value> ParseMoveIn(const Value& v, MoveInSpec& m) const {
+    RENKEI_TRY(const Fields f, MapOf(v, "a move_in", {"person"}));
+    const Value* person = f.Find("person");
+    if (person == nullptr) {
+      return Missing(f, "a move_in", "'person'", "person: <the mover who moves in>");
+    }
+    if (total_movers_ == 0) {
+      return Fail(*person, person->name + " names a mover, but world.movers declares none",
+                  "movers in world.movers (person: N is the N-th mover)");
+    }
+    RENKEI_TRY(const int64_t n, Integer(*person, 1, total_movers_));
+    // Person refuses movers with drawn bodies: their new home is not known before the run.
+    RENKEI_TRY(m.person, Person(*person, MoverOf(static_cast<int>(n)).to, "new home"));
+    return *person;
+  }
+
+  Result<Value> ParseAttack(const Value& v, AttackSpec& a) const {
+    RENKEI_TRY(const Fields f, MapOf(v, "an attack", {"kind", "query"}));
+    const Value* kind = f.Find("kind");
+    const Value* query = f.Find("query");
+    const std::string kinds = "forged-permit or replayed-permit";
+    if (kind == nullptr) return Missing(f, "an attack", "'kind'", "kind: " + kinds);
+    if (query == nullptr) {
+      return Missing(f, "an attack", "'query'", "query: <the id of the query it copies>");
+    }
+    RENKEI_TRY(a.kind, Text(*kind, kinds));
+    if (a.kind != "forged-permit" && a.kind != "replayed-permit") {
+      return Fail(*kind, "unknown attack kind " + QuoteValue(a.kind), kinds);
+    }
+    RENKEI_TRY(a.query, Text(*query, "the id of a query in the timeline"));
+    return *query;
   }
 
   std::string KnownQueries() const {
@@ -1218,6 +1540,12 @@ class Parser {
                       scenario_.timeline[earlier->second].pos.Describe() + ")",
                   "a unique id per query");
     }
+    if (const auto batch = batch_events_.find(q.id); batch != batch_events_.end()) {
+      return Fail(id,
+                  "query id " + q.id + " is already a batch's id (at " +
+                      scenario_.timeline[batch->second].pos.Describe() + ")",
+                  "a unique id per query and batch");
+    }
     RENKEI_TRY(q.from, BodyRef(*f.Find("from"), false));
     RENKEI_TRY(q.to, BodyRef(*f.Find("to"), false));
     if (q.from == q.to) {
@@ -1234,6 +1562,7 @@ class Parser {
       RENKEI_TRY(q.tm, TmCodes(*tm));
     }
     RENKEI_TRY(q.person, Person(*f.Find("person"), q.from, "requester"));
+    query_persons_[q.id] = *f.Find("person");
     if (const Value* nd = f.Find("non_disclosure")) {
       RENKEI_TRY(q.non_disclosure, Bool(*nd));
     }
@@ -1292,7 +1621,8 @@ class Parser {
   Status ParseExpect(const Value& v) {
     RENKEI_TRY(const std::vector<Value> items, ListOf(v, "expectations"));
     const std::string kinds =
-        "one of query, count, latency, late_arrivals, logs_verify, no_mynumber_in_outputs";
+        "one of query, count, provisions, batch, unvaccinated, latency, late_arrivals, "
+        "logs_verify, no_mynumber_in_outputs";
     for (const Value& item : items) {
       if (!item.node.IsMap()) {
         return Fail(item, item.name + " is " + Shape(item.node), "a map with " + kinds);
@@ -1305,7 +1635,8 @@ class Parser {
         keys.push_back(Value{it->second, key.Mark(), key.Scalar(), key.Mark()});
       }
       for (const Value& key : keys) {
-        if (key.name != "query" && key.name != "count" && key.name != "latency" &&
+        if (key.name != "query" && key.name != "count" && key.name != "provisions" &&
+            key.name != "batch" && key.name != "unvaccinated" && key.name != "latency" &&
             key.name != "late_arrivals" && key.name != "logs_verify" &&
             key.name != "no_mynumber_in_outputs") {
           continue;
@@ -1330,6 +1661,10 @@ class Parser {
         RENKEI_CHECK_OK(ParseQueryExpectation(item, e));
       } else if (kind->name == "count") {
         RENKEI_CHECK_OK(ParseCountExpectation(item, e));
+      } else if (kind->name == "provisions") {
+        RENKEI_CHECK_OK(ParseProvisionsExpectation(item, e));
+      } else if (kind->name == "batch" || kind->name == "unvaccinated") {
+        RENKEI_CHECK_OK(ParseBatchExpectation(item, kind->name, e));
       } else if (kind->name == "latency") {
         RENKEI_CHECK_OK(ParseLatencyExpectation(item, e));
       } else if (kind->name == "late_arrivals") {
@@ -1392,6 +1727,81 @@ class Parser {
     return OkStatus();
   }
 
+  Status ParseProvisionsExpectation(const Value& item, Expectation& e) const {
+    RENKEI_TRY(const Fields f, MapOf(item, "a provisions expectation", {"provisions", "equals"}));
+    e.kind = Expectation::Kind::kProvisions;
+    RENKEI_TRY(const Fields p, MapOf(*f.Find("provisions"), "provisions", {"body", "outcome"}));
+    const Value* body = p.Find("body");
+    const Value* outcome = p.Find("outcome");
+    if (body == nullptr) {
+      return Missing(p, "provisions", "'body'", "body: <the providing body>");
+    }
+    if (outcome == nullptr) {
+      return Missing(p, "provisions", "'outcome'",
+                     "outcome: <a provision outcome, such as answered>");
+    }
+    RENKEI_TRY(e.body, BodyRef(*body, false));
+    std::string known;
+    for (const middleware::ProvideOutcome o : kProvideOutcomes) {
+      known += known.empty() ? "" : ", ";
+      known += middleware::ProvideOutcomeName(o);
+    }
+    RENKEI_TRY(e.outcome, Text(*outcome, "a provision outcome: one of " + known));
+    bool found = false;
+    for (const middleware::ProvideOutcome o : kProvideOutcomes) {
+      found = found || middleware::ProvideOutcomeName(o) == e.outcome;
+    }
+    if (!found) {
+      return Fail(*outcome, "unknown provision outcome " + QuoteValue(e.outcome),
+                  "one of " + known);
+    }
+    const Value* equals = f.Find("equals");
+    if (equals == nullptr) {
+      return Missing(f, "a provisions expectation", "'equals'",
+                     "equals: <the number of provisions>");
+    }
+    RENKEI_TRY(e.equals, Integer(*equals, 0, std::numeric_limits<int64_t>::max()));
+    return OkStatus();
+  }
+
+  // {batch: {id: b1, status: "12"}, equals: N} or {unvaccinated: {batch: b1}, equals: N}.
+  Status ParseBatchExpectation(const Value& item, const std::string& kind, Expectation& e) const {
+    const bool rows = kind == "batch";
+    const std::string what = rows ? "a batch expectation" : "an unvaccinated expectation";
+    RENKEI_TRY(const Fields f, MapOf(item, what, {kind, "equals"}));
+    e.kind = rows ? Expectation::Kind::kBatchStatus : Expectation::Kind::kUnvaccinated;
+    const std::string id_field = rows ? "id" : "batch";
+    RENKEI_TRY(const Fields inner, rows ? MapOf(*f.Find(kind), kind, {"id", "status"})
+                                        : MapOf(*f.Find(kind), kind, {"batch"}));
+    const Value* id = inner.Find(id_field);
+    if (id == nullptr) {
+      return Missing(inner, kind, "'" + id_field + "'", id_field + ": <the id of a batch>");
+    }
+    RENKEI_TRY(e.batch, Text(*id, "the id of a batch in the timeline"));
+    if (batch_events_.find(e.batch) == batch_events_.end()) {
+      std::string known;
+      for (const auto& [name, index] : batch_events_) known += (known.empty() ? ": " : ", ") + name;
+      return Fail(*id,
+                  "expectation names batch " + QuoteValue(e.batch) +
+                      ", which no event of the timeline defines",
+                  "the id of a batch in the timeline" +
+                      (known.empty() ? std::string(" (the timeline has no batches)") : known));
+    }
+    if (rows) {
+      const Value* status = inner.Find("status");
+      if (status == nullptr) {
+        return Missing(inner, "batch", "'status'", "status: a record status such as \"12\"");
+      }
+      RENKEI_TRY(e.status, StatusCode(*status, false));
+    }
+    const Value* equals = f.Find("equals");
+    if (equals == nullptr) {
+      return Missing(f, what, "'equals'", "equals: <the number of rows>");
+    }
+    RENKEI_TRY(e.equals, Integer(*equals, 0, std::numeric_limits<int64_t>::max()));
+    return OkStatus();
+  }
+
   Status ParseLatencyExpectation(const Value& item, Expectation& e) const {
     RENKEI_TRY(const Fields f, MapOf(item, "a latency expectation", {"latency"}));
     e.kind = Expectation::Kind::kLatency;
@@ -1433,6 +1843,9 @@ class Parser {
   Scenario scenario_;
   int64_t total_movers_ = 0;
   std::map<std::string, size_t> query_events_;  // query id → index in the timeline
+  std::map<std::string, Value> query_persons_;  // query id → its person value, for messages
+  std::map<std::string, size_t> batch_events_;  // batch id → index in the timeline
+  std::map<std::string, Value> batch_persons_;  // batch id → its persons or movers value
 };
 
 }  // namespace

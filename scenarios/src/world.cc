@@ -78,9 +78,16 @@ std::string World::Password(std::string_view body, std::string_view account) con
   return "pw-" + crypto::ToHex(std::span<const uint8_t>(k.data(), 12));
 }
 
+Result<netsim::InstitutionRegistry> LoadWorldRegistry(RegistryKind kind, const std::string& path) {
+  RENKEI_TRY(netsim::InstitutionRegistry shipped,
+             netsim::InstitutionRegistry::LoadCsv(Shipped(path, "institutions.csv")));
+  if (kind == RegistryKind::kShipped) return shipped;
+  return netsim::InstitutionRegistry::GenerateFull(kNationalRegistrySeed, shipped);
+}
+
 Result<std::unique_ptr<World>> World::Create(WorldOptions options) {
-  RENKEI_TRY(netsim::InstitutionRegistry registry, netsim::InstitutionRegistry::LoadCsv(Shipped(
-                                                       options.registry_path, "institutions.csv")));
+  RENKEI_TRY(netsim::InstitutionRegistry registry,
+             LoadWorldRegistry(options.registry, options.registry_path));
   RENKEI_TRY(netsim::PermitList list,
              netsim::PermitList::LoadCsv(Shipped(options.permit_list_path, "permit_list.csv")));
   std::unique_ptr<World> world(new World(std::move(options), std::move(registry), std::move(list)));
@@ -109,7 +116,9 @@ Status World::Init() {
       options_.data_dir == ":memory:"
           ? ":memory:"
           : (std::filesystem::path(options_.data_dir) / "core" / "core_records.db").string();
-  RENKEI_TRY(netsim::CoreRecords records, netsim::CoreRecords::Open(records_path));
+  netsim::sql::OpenOptions storage;
+  storage.exclusive = options_.exclusive_files;
+  RENKEI_TRY(netsim::CoreRecords records, netsim::CoreRecords::Open(records_path, storage));
   records_ = std::make_unique<netsim::CoreRecords>(std::move(records));
   netsim::NwsCoreConfig core_config = options_.core;
   core_config.send_via = core_config.interface_node;
@@ -127,17 +136,12 @@ Status World::Init() {
 }
 
 World::Body* World::FindBody(std::string_view code) {
-  for (auto& b : bodies_) {
-    if (b->lgcode == code || b->institution == code) return b.get();
-  }
-  return nullptr;
+  auto it = by_code_.find(code);
+  return it == by_code_.end() ? nullptr : it->second;
 }
 
 Result<World::Body*> World::AddBody(std::string_view lgcode) {
-  const netsim::Institution* inst = nullptr;
-  for (const netsim::Institution& i : registry_) {
-    if (i.lg_code == lgcode) inst = &i;
-  }
+  const netsim::Institution* inst = registry_.FindByLgCode(lgcode);
   if (inst == nullptr) {
     return MakeError(netsim::Errc::kNotFound,
                      "body " + std::string(lgcode) + ": not in the institution registry");
@@ -167,6 +171,7 @@ Result<World::Body*> World::AddBody(std::string_view lgcode) {
   aopt.master_key = Key("addressing/master/" + body->lgcode);
   aopt.staff_policy.hash.iterations = kWorldHashIterations;
   aopt.seed = options_.seed;
+  aopt.storage.exclusive = options_.exclusive_files;
   const std::string apath =
       dir == ":memory:" ? dir : (std::filesystem::path(dir) / "addressing.db").string();
   RENKEI_TRY(body->addressing, addressing::AddressingServer::Open(apath, aopt, loop_, sink.get()));
@@ -203,6 +208,7 @@ Result<World::Body*> World::AddBody(std::string_view lgcode) {
   config.first_hop = relay_->node();
   config.staff_policy.hash.iterations = kWorldHashIterations;
   config.seed = options_.seed;
+  config.storage.exclusive = options_.exclusive_files;
   RENKEI_TRY(body->server, middleware::IntermediateServer::Open(loop_, network_, registry_, list_,
                                                                 trust_, config));
   RENKEI_CHECK_OK(body->server->Attach());
@@ -232,6 +238,8 @@ Result<World::Body*> World::AddBody(std::string_view lgcode) {
         }
       });
   sinks_.push_back(std::move(sink));
+  by_code_[raw->lgcode] = raw;
+  by_code_[raw->institution] = raw;
   bodies_.push_back(std::move(body));
   return raw;
 }

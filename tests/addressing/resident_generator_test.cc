@@ -275,6 +275,54 @@ TEST(ResidentGeneratorTest, RejectsValidButUnsupportedLgCode) {
   EXPECT_NE(g.error().message.find("152021 長岡市"), std::string::npos) << g.error().message;
 }
 
+TEST(ResidentGeneratorTest, GenericBodyGetsItsNameAndCommonTownNames) {
+  // 三条市 has no address table; a synthetic body of a national world has none either.
+  for (const auto& [code, name] :
+       {std::pair<std::string, std::string>{"152048", "三条市"}, {"018007", "合成町"}}) {
+    auto g = ResidentGenerator::CreateGeneric(7, code, name);
+    ASSERT_TRUE(g.ok()) << g.error().message;
+    EXPECT_EQ(g->municipality().name, name);
+    const std::string prefix = std::string(g->municipality().prefecture) + name;
+    for (int i = 0; i < 200; ++i) {
+      const Resident r = g->Next();
+      EXPECT_EQ(r.address.rfind(prefix, 0), 0u) << r.address;
+      EXPECT_GT(r.address.size(), prefix.size() + 6) << r.address;  // a town and a number
+      EXPECT_EQ(r.atena_number.substr(0, 6), code);
+      EXPECT_TRUE(netsim::ValidateMyNumber(r.my_number).ok());
+    }
+  }
+}
+
+TEST(ResidentGeneratorTest, GenericKeepsTablesAndCrossBodyUniqueness) {
+  // A body with a table gets the same residents through either door.
+  ResidentGenerator tabled = MakeGenerator(5, "152021");
+  auto generic = ResidentGenerator::CreateGeneric(5, "152021", "長岡市");
+  ASSERT_TRUE(generic.ok());
+  for (int i = 0; i < 50; ++i) {
+    const Resident a = tabled.Next();
+    const Resident b = generic->Next();
+    EXPECT_EQ(a.my_number, b.my_number);
+    EXPECT_EQ(a.address, b.address);
+  }
+  // Generic bodies share no 個人番号 with each other or with tabled ones.
+  std::set<std::string> seen;
+  for (const char* code : {"152048", "152056", "152021"}) {
+    auto g = ResidentGenerator::CreateGeneric(99, code, "某市");
+    ASSERT_TRUE(g.ok());
+    for (int i = 0; i < 5000; ++i) ASSERT_TRUE(seen.insert(g->Next().my_number).second) << code;
+  }
+}
+
+TEST(ResidentGeneratorTest, GenericRefusesAnEmptyNameOrABadCode) {
+  auto empty = ResidentGenerator::CreateGeneric(1, "152048", "");
+  ASSERT_FALSE(empty.ok());
+  EXPECT_EQ(empty.error().code, make_error_code(netsim::Errc::kInvalidArgument));
+  EXPECT_NE(empty.error().message.find("name"), std::string::npos) << empty.error().message;
+  auto bad = ResidentGenerator::CreateGeneric(1, "152049", "三条市");
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.error().code, make_error_code(netsim::Errc::kInvalidArgument));
+}
+
 TEST(ResidentGeneratorTest, RejectsInvalidLgCode) {
   const auto g = ResidentGenerator::Create(1, "152022");
   ASSERT_FALSE(g.ok());

@@ -37,6 +37,34 @@ TEST(SqliteTest, OpensFilesInWalMode) {
   EXPECT_TRUE(db->IntegrityCheck().ok());
 }
 
+TEST(SqliteTest, ExclusiveWalKeepsItsIndexInMemoryAndLocksOutOthers) {
+  const std::string path = TempPath("exclusive.db");
+  OpenOptions options;
+  options.exclusive = true;
+  {
+    auto db = Database::Open(path, options);
+    ASSERT_TRUE(db.ok()) << db.error().message;
+    EXPECT_EQ(db->JournalMode().value(), "wal");
+    ASSERT_TRUE(db->Exec("CREATE TABLE t(x); INSERT INTO t VALUES (1)").ok());
+    EXPECT_TRUE(std::filesystem::exists(path + "-wal"));
+    EXPECT_FALSE(std::filesystem::exists(path + "-shm"));  // one descriptor fewer
+    OpenOptions quick;
+    quick.busy_timeout_ms = 0;
+    auto other = Database::Open(path, quick);
+    // The second connection may open, but cannot read while the first holds its lock.
+    if (other.ok()) {
+      EXPECT_FALSE(other->Exec("SELECT * FROM t").ok());
+    }
+  }
+  // Closed: the data is all there for the next one.
+  auto again = Database::Open(path);
+  ASSERT_TRUE(again.ok()) << again.error().message;
+  auto st = again->Prepare("SELECT count(*) FROM t");
+  ASSERT_TRUE(st.ok());
+  ASSERT_TRUE(st->Step().value());
+  EXPECT_EQ(st->ColumnInt(0), 1);
+}
+
 TEST(SqliteTest, BindsAndReadsEveryType) {
   Database db = OpenMemory();
   ASSERT_TRUE(db.Exec("CREATE TABLE t(i INTEGER, r REAL, s TEXT, b BLOB, n TEXT)").ok());

@@ -4,9 +4,11 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <set>
 #include <sstream>
 #include <string>
 
@@ -64,10 +66,34 @@ TEST_P(ShippedScenarioTest, TwoRunsWithOneSeedWriteIdenticalSummaries) {
   fs::remove_all(b);
 }
 
+// The national day is too large for the test suite (1,788 bodies, 83,000 queries: minutes in
+// a release build; docs/performance.md has its figures). The suite checks that it parses to
+// the world it describes; RunnerLoadTest.LoadBetweenMoversDrawnAtRandomQueriesEachFormerBody
+// runs the same features on four bodies.
+TEST(ShippedNationalDayTest, DescribesEveryLocalBodyAndTheAverageDay) {
+  auto s = scenarios::LoadScenario(Shipped("national_day.yaml"));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_TRUE(s->world.national);
+  EXPECT_EQ(s->world.bodies.size(), 1788u);
+  int movers = 0;
+  for (const MoverSpec& m : s->world.movers) movers += m.count;
+  EXPECT_EQ(movers, 20000);
+  ASSERT_TRUE(s->load.has_value());
+  // The stages' expected arrivals: the FY2022 average day, about 83,000.
+  double expected = 0;
+  for (const LoadStage& st : s->load->stages) {
+    expected += (st.rate + st.to) / 2 * static_cast<double>(st.duration.micros()) / 1e6;
+  }
+  EXPECT_NEAR(expected, 83000, 1000);
+}
+
 INSTANTIATE_TEST_SUITE_P(Rehearsals, ShippedScenarioTest,
                          ::testing::Values("transfer_in.yaml", "dv_suppressed.yaml",
                                            "wrong_municipality.yaml", "not_permitted.yaml",
-                                           "provider_down.yaml", "load_morning.yaml"),
+                                           "provider_down.yaml", "load_morning.yaml",
+                                           "no_token.yaml", "forged_permit.yaml",
+                                           "transfer_out.yaml", "certificate_lookup.yaml",
+                                           "target_extraction.yaml"),
                          [](const ::testing::TestParamInfo<const char*>& param_info) {
                            std::string name = param_info.param;
                            std::string out;
@@ -86,6 +112,69 @@ TEST(RunnerTest, NarrationTellsTheStoryStepByStep) {
   EXPECT_TRUE(testing::Contains(run.out, "職員: approved を approve")) << run.out;
   EXPECT_TRUE(testing::Contains(run.out, "refused: 21")) << run.out;
   fs::remove_all(out);
+}
+
+TEST(RunnerTest, NarrationTellsMoveInsAndAttacksWithWhatTheProviderLogged) {
+  const fs::path out = fs::path(::testing::TempDir()) / "runner_narrate_attack";
+  auto moved =
+      testing::RunRenkei({"run", Shipped("no_token.yaml"), "--out", out.string(), "--narrate"});
+  EXPECT_EQ(moved.code, 0) << moved.out << moved.err;
+  EXPECT_TRUE(testing::Contains(moved.out, "転入 / move-in: 移動者 2 が 仙台市 から 長岡市 へ転入"))
+      << moved.out;
+  EXPECT_TRUE(testing::Contains(moved.out, "too-early: 11 no-token")) << moved.out;
+  auto attacked = testing::RunRenkei(
+      {"run", Shipped("forged_permit.yaml"), "--out", out.string(), "--narrate"});
+  EXPECT_EQ(attacked.code, 0) << attacked.out << attacked.err;
+  EXPECT_TRUE(testing::Contains(attacked.out, "攻撃 / attack: forged-permit")) << attacked.out;
+  EXPECT_TRUE(testing::Contains(attacked.out, "provision log: refused permit-forged (QFORGED-1)"))
+      << attacked.out;
+  EXPECT_TRUE(testing::Contains(attacked.out, "provision log: refused permit-reused"))
+      << attacked.out;
+  // The report's step-by-step log tells the same story.
+  const std::string html = Read(out / "report.html");
+  EXPECT_TRUE(testing::Contains(html, "refused permit-forged")) << html;
+  fs::remove_all(out);
+}
+
+TEST(RunnerTest, BatchWritesItsFilesAndTheUnvaccinatedList) {
+  const fs::path out = fs::path(::testing::TempDir()) / "runner_batch";
+  fs::remove_all(out);
+  auto run = testing::RunRenkei(
+      {"run", Shipped("target_extraction.yaml"), "--out", out.string(), "--narrate"});
+  EXPECT_EQ(run.code, 0) << run.out << run.err;
+  EXPECT_TRUE(testing::Contains(run.out, "未接種者リスト 2 人: 移動者 5, 6")) << run.out;
+  // One line per mover in the query file (237 bytes and CRLF each), one row per line in the
+  // result file, and the list naming the lines and movers without a record.
+  EXPECT_EQ(Read(out / "batches" / "targets.query.csv").size(), 6u * 239u);
+  const std::string result = Read(out / "batches" / "targets.result.csv");
+  EXPECT_EQ(std::count(result.begin(), result.end(), '\n'), 6);
+  EXPECT_EQ(Read(out / "batches" / "targets.unvaccinated.csv"), "line,person\r\n5,5\r\n6,6\r\n");
+  fs::remove_all(out);
+}
+
+// An attack on a query that never went out (refused by the permit list before sending) is a
+// timeline error: there was nothing on the wire to copy.
+TEST(RunnerTest, AttackOnAQueryNeverSentIsATimelineError) {
+  auto parsed = ParseScenario(
+      "scenario: attack\n"
+      "world:\n"
+      "  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+      "  movers: [{from: \"041009\", to: \"152021\", count: 1}]\n"
+      "timeline:\n"
+      "  - {at: 1m, query: {id: q1, from: \"152021\", to: \"041009\", person: 1, "
+      "jt: JT00160200000003}}\n"
+      "  - {at: 2m, attack: {kind: forged-permit, query: q1}}\n",
+      "attack.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  RunOptions o;
+  o.out_dir = (fs::path(::testing::TempDir()) / "runner_attack_unsent").string();
+  auto run = RunScenario(*parsed, o);
+  ASSERT_TRUE(run.ok()) << run.error().message;
+  ASSERT_EQ(run->timeline_errors.size(), 1u);
+  EXPECT_TRUE(testing::Contains(run->timeline_errors[0], "attack.yaml:7:5: attack: query q1"))
+      << run->timeline_errors[0];
+  EXPECT_FALSE(run->passed());
+  fs::remove_all(o.out_dir);
 }
 
 TEST(RunnerTest, UnmetExpectationExitsOneAndIsAFailureInJunit) {
@@ -180,6 +269,40 @@ TEST(RunnerLoadTest, OpenLoadIsDeterministicForASeed) {
   for (const QueryOutcome& q : a.outcomes) {
     EXPECT_GT(q.submitted_at, a.started_at + netsim::Duration::Minutes(1)) << q.id;
     EXPECT_LT(q.submitted_at, a.started_at + netsim::Duration::Seconds(100)) << q.id;
+  }
+}
+
+TEST(RunnerLoadTest, LoadBetweenMoversDrawnAtRandomQueriesEachFormerBody) {
+  // Four municipalities with address tables; 40 movers between pairs drawn from the seed, and a
+  // load in which each mover's new body queries the former one.
+  const std::string yaml =
+      "scenario: any\n"
+      "world:\n"
+      "  bodies: [{code: \"152021\"}, {code: \"041009\"}, {code: \"141003\"}, "
+      "{code: \"271004\"}]\n"
+      "  movers: [{from: any, to: any, count: 40}]\n"
+      "load:\n"
+      "  requester: any\n"
+      "  provider: any\n"
+      "  open: {stages: [{duration: 30s, rate: 2/s}]}\n";
+  auto parsed = ParseScenario(yaml, "any.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  const RunSummary a = RunLoad(*parsed, "any_a");
+  const RunSummary b = RunLoad(*parsed, "any_b");
+  ASSERT_GT(a.load_arrivals, 30u);
+  EXPECT_EQ(Count(a, "09"), a.load_arrivals);  // every mover is known at its former body
+  EXPECT_EQ(b.status_counts, a.status_counts);
+  // Queries go between several pairs, never from a body to itself.
+  std::set<std::pair<std::string, std::string>> pairs;
+  for (const QueryOutcome& q : a.outcomes) {
+    EXPECT_NE(q.requester, q.provider) << q.id;
+    pairs.emplace(q.requester, q.provider);
+  }
+  EXPECT_GT(pairs.size(), 3u);
+  ASSERT_EQ(b.outcomes.size(), a.outcomes.size());
+  for (size_t i = 0; i < a.outcomes.size(); ++i) {
+    EXPECT_EQ(b.outcomes[i].requester, a.outcomes[i].requester) << i;
+    EXPECT_EQ(b.outcomes[i].provider, a.outcomes[i].provider) << i;
   }
 }
 

@@ -404,7 +404,77 @@ TEST(ScenarioErrorTest, UnknownTopLevelField) {
 TEST(ScenarioErrorTest, UnknownWorldField) {
   EXPECT_TRUE(FailsAt("scenario: t\nworld:\n  bodies: [{code: \"152021\"}]\n  residents: 10\n",
                       "4:3",
-                      "unknown field 'residents' in world; expected one of bodies, movers, flags"));
+                      "unknown field 'residents' in world; expected one of registry, bodies, "
+                      "movers, flags"));
+}
+
+// ---- worlds of the whole country ----
+
+constexpr std::string_view kNational =
+    "scenario: t\n"
+    "world:\n"
+    "  registry: national\n"
+    "  bodies: all\n"
+    "  movers: [{from: any, to: any, count: 5}]\n";
+
+TEST(ScenarioParseTest, NationalRegistryWithAllBodiesHoldsEveryLocalBody) {
+  const Result<Scenario> r = ParseScenario(
+      Cat({kNational,
+           "load: {requester: any, provider: any, open: {stages: [{duration: 1m, rate: 1/s}]}}\n"}),
+      "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_TRUE(r->world.national);
+  EXPECT_TRUE(r->world.all_bodies);
+  ASSERT_EQ(r->world.bodies.size(), 1788u);
+  EXPECT_EQ(r->world.bodies.front().lgcode, "010006");  // 北海道, in code order
+  EXPECT_EQ(r->world.bodies.front().name, "北海道");
+  EXPECT_EQ(r->world.movers[0].from, "any");
+  EXPECT_EQ(r->world.movers[0].to, "any");
+  ASSERT_TRUE(r->load.has_value());
+  EXPECT_EQ(r->load->requester, "any");
+  EXPECT_EQ(r->load->provider, "any");
+}
+
+TEST(ScenarioParseTest, NationalWorldNamesSyntheticBodiesTheSameForEverySeed) {
+  const Result<Scenario> a = ParseScenario(Cat({"seed: 1\n", kNational}), "s.yaml");
+  const Result<Scenario> b = ParseScenario(Cat({"seed: 99\n", kNational}), "s.yaml");
+  ASSERT_TRUE(a.ok() && b.ok());
+  ASSERT_EQ(a->world.bodies.size(), b->world.bodies.size());
+  for (size_t i = 0; i < a->world.bodies.size(); ++i) {
+    EXPECT_EQ(a->world.bodies[i].lgcode, b->world.bodies[i].lgcode);
+    EXPECT_EQ(a->world.bodies[i].name, b->world.bodies[i].name);
+  }
+}
+
+TEST(ScenarioErrorTest, UnknownRegistryIsNamed) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld:\n  registry: full\n  bodies: all\n", "3:13",
+                      "unknown registry 'full'"));
+}
+
+TEST(ScenarioErrorTest, BodiesOtherThanAListOrAllIsRefused) {
+  EXPECT_TRUE(FailsAt("scenario: t\nworld:\n  bodies: every\n", "3:11", "or all"));
+}
+
+TEST(ScenarioErrorTest, MoversDrawnAtRandomNeedTwoGeneratableBodies) {
+  // 三条市 (152048) is in the shipped registry without an address table.
+  EXPECT_TRUE(
+      FailsAt("scenario: t\nworld:\n  bodies: [{code: \"152021\"}, {code: \"152048\"}]\n"
+              "  movers: [{from: any, to: any}]\n",
+              "4:19", "fewer than two declared municipalities"));
+}
+
+TEST(ScenarioErrorTest, PersonOfARandomMoverCannotBeNamed) {
+  EXPECT_TRUE(FailsAt(Cat({kNational, "timeline:\n",
+                           "  - {at: 1m, query: {id: q1, from: \"152021\", to: \"041009\", "
+                           "person: 1}}\n"}),
+                      "7:68", "drawn at random"));
+}
+
+TEST(ScenarioErrorTest, MaxInFlightNeedsOneRequester) {
+  EXPECT_TRUE(FailsAt(Cat({kNational,
+                           "load: {requester: any, provider: any, max_in_flight: 5,\n"
+                           "       open: {stages: [{duration: 1m, rate: 1/s}]}}\n"}),
+                      "6:39", "max_in_flight with requester: any"));
 }
 
 TEST(ScenarioErrorTest, UnknownNarrationLanguage) {
@@ -487,7 +557,7 @@ TEST(ScenarioErrorTest, EventWithTwoKinds) {
 
 TEST(ScenarioErrorTest, EventWithoutKind) {
   EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, narration: x}\n"}), "6:5",
-                      "an event has no query, decide or fault"));
+                      "an event has no query, decide, fault, move_in, attack or batch"));
 }
 
 TEST(ScenarioErrorTest, DuplicateQueryId) {
@@ -595,12 +665,315 @@ TEST(ScenarioErrorTest, QueryDecidedTwice) {
                       "8:30", "query q1 is decided twice (first at s.yaml:7:30)"));
 }
 
+// ---- move_in and attack events ----
+
+TEST(ScenarioParseTest, MoveInAttackAndProvisionsParseToExactValues) {
+  const Result<Scenario> r = ParseScenario(
+      Cat({kHead, "timeline:\n", "  - {at: 10m, move_in: {person: 2}}\n",
+           "  - {at: 10m, query: {id: q2, from: \"152021\", to: \"041009\", person: 2}}\n",
+           kQueryQ1, "  - {at: 3m, attack: {kind: forged-permit, query: q1}}\n",
+           "  - {at: 4m, attack: {kind: replayed-permit, query: q1}}\n", "expect:\n",
+           "  - {provisions: {body: 仙台市, outcome: permit-forged}, equals: 1}\n"}),
+      "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->timeline.size(), 5u);
+  EXPECT_EQ(r->timeline[0].kind, TimelineEvent::Kind::kMoveIn);
+  EXPECT_EQ(r->timeline[0].move_in.person, 2);
+  EXPECT_EQ(r->timeline[3].kind, TimelineEvent::Kind::kAttack);
+  EXPECT_EQ(r->timeline[3].attack.kind, "forged-permit");
+  EXPECT_EQ(r->timeline[3].attack.query, "q1");
+  EXPECT_EQ(r->timeline[4].attack.kind, "replayed-permit");
+  ASSERT_EQ(r->expect.size(), 1u);
+  EXPECT_EQ(r->expect[0].kind, Expectation::Kind::kProvisions);
+  EXPECT_EQ(r->expect[0].body, "041009");
+  EXPECT_EQ(r->expect[0].outcome, "permit-forged");
+  EXPECT_EQ(r->expect[0].equals, 1);
+  EXPECT_EQ(r->expect[0].Describe(), "provisions at 041009 with outcome permit-forged equals 1");
+}
+
+TEST(ScenarioErrorTest, MoveInWithAnUnknownField) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, move_in: {persn: 2}}\n"}), "6:24",
+                      "unknown field 'persn' in a move_in; expected one of person"));
+}
+
+TEST(ScenarioErrorTest, MoveInWithoutPerson) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, move_in: {}}\n"}), "6:23",
+                      "a move_in has no 'person'"));
+}
+
+TEST(ScenarioErrorTest, MoveInPersonAsQuotedText) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, move_in: {person: \"2\"}}\n"}),
+                      "6:32", "person is the quoted text '2'"));
+}
+
+TEST(ScenarioErrorTest, MoveInOfAnUnknownPerson) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, move_in: {person: 4}}\n"}), "6:32",
+                      "person '4' is out of range; expected an integer from 1 to 3"));
+}
+
+TEST(ScenarioErrorTest, MoveInTwiceForOnePerson) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, move_in: {person: 2}}\n",
+                           "  - {at: 2m, move_in: {person: 2}}\n"}),
+                      "7:32", "person 2 moves in twice (first at s.yaml:6:5)"));
+}
+
+TEST(ScenarioErrorTest, QueryFromTheNewHomeBeforeTheMoveIn) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kHead, "timeline:\n", "  - {at: 10m, move_in: {person: 2}}\n",
+           "  - {at: 5m, query: {id: q2, from: \"152021\", to: \"041009\", person: 2}}\n"}),
+      "7:68",
+      "query q2 asks from 152021 about person 2 before they move in there (at s.yaml:6:5)"));
+}
+
+TEST(ScenarioErrorTest, QueryAtTheMoveInTimeButEarlierInTheFile) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 10m, query: {id: q2, from: \"152021\", to: \"041009\", person: 2}}\n",
+                   "  - {at: 10m, move_in: {person: 2}}\n"}),
+              "6:69", "query q2 asks from 152021 about person 2 before they move in there"));
+}
+
+TEST(ScenarioErrorTest, MoveInOfAMoverFlaggedAtTheNewHome) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kHead, "  flags: [{body: \"152021\", person: 2, kind: suppress, reason: r}]\n",
+           "timeline:\n", "  - {at: 1m, move_in: {person: 2}}\n"}),
+      "7:32",
+      "person 2 moves in to 152021 during the timeline but has a flag there (s.yaml:5:11)"));
+}
+
+TEST(ScenarioErrorTest, MoveInOfAMoverTheLoadPicksFrom) {
+  EXPECT_TRUE(FailsAt(Cat({kHead,
+                           "load:\n  requester: \"152021\"\n  provider: \"041009\"\n"
+                           "  open: {stages: [{duration: 1m, rate: 1/s}]}\n",
+                           "timeline:\n", "  - {at: 1m, move_in: {person: 1}}\n"}),
+                      "10:32", "person 1 is one of the movers the load picks from"));
+}
+
+TEST(ScenarioErrorTest, AttackOfAnUnknownKind) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kHead, "timeline:\n", kQueryQ1, "  - {at: 2m, attack: {kind: sniff, query: q1}}\n"}),
+      "7:29", "unknown attack kind 'sniff'; expected forged-permit or replayed-permit"));
+}
+
+TEST(ScenarioErrorTest, AttackKindAsAList) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", kQueryQ1,
+                           "  - {at: 2m, attack: {kind: [forged-permit], query: q1}}\n"}),
+                      "7:29", "kind is a list; expected forged-permit or replayed-permit"));
+}
+
+TEST(ScenarioErrorTest, AttackWithoutQuery) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kHead, "timeline:\n", kQueryQ1, "  - {at: 2m, attack: {kind: forged-permit}}\n"}),
+      "7:22", "an attack has no 'query'"));
+}
+
+TEST(ScenarioErrorTest, AttackOnAnUnknownQuery) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", kQueryQ1,
+                           "  - {at: 2m, attack: {kind: forged-permit, query: q9}}\n"}),
+                      "7:51",
+                      "attack names query 'q9', which no event of the timeline defines; expected "
+                      "the id of a query in the timeline: q1"));
+}
+
+TEST(ScenarioErrorTest, AttackNoLaterThanTheQueryItCopies) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n",
+                           "  - {at: 1m, attack: {kind: replayed-permit, query: q1}}\n", kQueryQ1}),
+                      "6:53",
+                      "the attack comes no later than query q1 (at s.yaml:7:5), which has not "
+                      "been sent to copy yet"));
+}
+
+// ---- batch events ----
+
+// Line 6 after kHead + "timeline:\n": Nagaoka's batch to Sendai for every mover.
+constexpr std::string_view kBatchB1 =
+    "  - {at: 1m, batch: {id: b1, from: \"152021\", to: \"041009\", movers: all}}\n";
+
+TEST(ScenarioParseTest, BatchParsesToExactValues) {
+  const Result<Scenario> r =
+      ParseScenario(Cat({kHead, "timeline:\n", kBatchB1,
+                         "  - {at: 2m, batch: {id: b2, from: 長岡市, to: 仙台市, persons: [3, 1], "
+                         "jt: JT00160200000002, tm: TM00160200000001}}\n",
+                         "expect:\n", "  - {batch: {id: b1, status: \"12\"}, equals: 0}\n",
+                         "  - {unvaccinated: {batch: b2}, equals: 1}\n"}),
+                    "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->timeline.size(), 2u);
+  EXPECT_EQ(r->timeline[0].kind, TimelineEvent::Kind::kBatch);
+  EXPECT_EQ(r->timeline[0].batch.id, "b1");
+  EXPECT_EQ(r->timeline[0].batch.from, "152021");
+  EXPECT_EQ(r->timeline[0].batch.to, "041009");
+  EXPECT_EQ(r->timeline[0].batch.persons, (std::vector<int>{1, 2, 3}));
+  EXPECT_EQ(r->timeline[0].batch.jt, "JT00160200000001");
+  EXPECT_EQ(r->timeline[1].batch.persons, (std::vector<int>{3, 1}));
+  EXPECT_EQ(r->timeline[1].batch.jt, "JT00160200000002");
+  ASSERT_EQ(r->expect.size(), 2u);
+  EXPECT_EQ(r->expect[0].kind, Expectation::Kind::kBatchStatus);
+  EXPECT_EQ(r->expect[0].Describe(), "batch b1 rows of status 12 equals 0");
+  EXPECT_EQ(r->expect[1].kind, Expectation::Kind::kUnvaccinated);
+  EXPECT_EQ(r->expect[1].Describe(), "batch b2 unvaccinated list equals 1");
+}
+
+TEST(ScenarioErrorTest, BatchWithAnUnknownField) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n",
+                           "  - {at: 1m, batch: {id: b1, from: 長岡市, to: 仙台市, person: 1}}\n"}),
+                      "6:50", "unknown field 'person' in a batch"));
+}
+
+TEST(ScenarioErrorTest, BatchWithBothPersonsAndMovers) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n",
+                           "  - {at: 1m, batch: {id: b1, from: 長岡市, to: 仙台市, persons: [1], "
+                           "movers: all}}\n"}),
+                      "6:64", "a batch with both persons and movers"));
+}
+
+TEST(ScenarioErrorTest, BatchWithoutPersonsOrMovers) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kHead, "timeline:\n", "  - {at: 1m, batch: {id: b1, from: 長岡市, to: 仙台市}}\n"}),
+      "6:21", "a batch has no persons or movers"));
+}
+
+TEST(ScenarioErrorTest, BatchPersonsNotAList) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 1m, batch: {id: b1, from: 長岡市, to: 仙台市, persons: 1}}\n"}),
+              "6:59", "persons is '1'; expected a list of mover numbers"));
+}
+
+TEST(ScenarioErrorTest, BatchPersonOutOfRange) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 1m, batch: {id: b1, from: 長岡市, to: 仙台市, persons: [1, 9]}}\n"}),
+              "6:63", "persons[2] '9' is out of range; expected an integer from 1 to 3"));
+}
+
+TEST(ScenarioErrorTest, BatchPersonNotRegisteredAtTheRequester) {
+  EXPECT_TRUE(FailsAt(
+      "scenario: t\nworld:\n"
+      "  bodies: [{code: \"152021\"}, {code: \"041009\"}, {code: \"131041\"}]\n"
+      "  movers: [{from: \"041009\", to: \"152021\"}]\n"
+      "timeline:\n  - {at: 1m, batch: {id: b1, from: \"131041\", to: \"041009\", persons: [1]}}\n",
+      "6:70", "person 1 moved from 041009 to 152021 and is not registered at 131041"));
+}
+
+TEST(ScenarioErrorTest, BatchMoversOtherThanAll) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 1m, batch: {id: b1, from: 長岡市, to: 仙台市, movers: some}}\n"}),
+              "6:58", "movers 'some' is not all"));
+}
+
+TEST(ScenarioErrorTest, BatchMoversAllFindsNobody) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 1m, batch: {id: b1, from: 仙台市, to: 長岡市, movers: all}}\n"}),
+              "6:58", "movers: all finds no movers from 152021 to 041009"));
+}
+
+TEST(ScenarioErrorTest, BatchToAnUndeclaredBody) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 1m, batch: {id: b1, from: 長岡市, to: 新宿区, movers: all}}\n"}),
+              "6:45", "to '新宿区' is not a body declared in world.bodies"));
+}
+
+TEST(ScenarioErrorTest, BatchTmAsAList) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n",
+                           "  - {at: 1m, batch: {id: b1, from: 長岡市, to: 仙台市, movers: all, "
+                           "tm: [TM00160200000001]}}\n"}),
+                      "6:67", "tm is a list"));
+}
+
+TEST(ScenarioErrorTest, BatchIdAlreadyAQueryId) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n", kQueryQ1,
+                   "  - {at: 1m, batch: {id: q1, from: 長岡市, to: 仙台市, movers: all}}\n"}),
+              "7:26", "batch id q1 is already used (at s.yaml:6:5)"));
+}
+
+TEST(ScenarioErrorTest, BatchBeforeTheMoveIn) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", kBatchB1, "  - {at: 5m, move_in: {person: 2}}\n"}),
+                      "6:68",
+                      "batch b1 asks from 152021 about person 2 before they move in there"));
+}
+
+TEST(ScenarioErrorTest, BatchExpectationOnAnUnknownBatch) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", kBatchB1, "expect:\n",
+                           "  - {batch: {id: b9, status: \"09\"}, equals: 1}\n"}),
+                      "8:18",
+                      "expectation names batch 'b9', which no event of the timeline defines; "
+                      "expected the id of a batch in the timeline: b1"));
+}
+
+TEST(ScenarioErrorTest, BatchExpectationWithoutStatus) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kHead, "timeline:\n", kBatchB1, "expect:\n", "  - {batch: {id: b1}, equals: 1}\n"}),
+      "8:13", "batch has no 'status'"));
+}
+
+TEST(ScenarioErrorTest, BatchExpectationOfAnUnknownStatus) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", kBatchB1, "expect:\n",
+                           "  - {batch: {id: b1, status: \"99\"}, equals: 1}\n"}),
+                      "8:30", "unknown record status '99'"));
+}
+
+TEST(ScenarioErrorTest, UnvaccinatedWithAnUnknownField) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", kBatchB1, "expect:\n",
+                           "  - {unvaccinated: {batch: b1, status: \"12\"}, equals: 1}\n"}),
+                      "8:32", "unknown field 'status' in unvaccinated; expected one of batch"));
+}
+
+TEST(ScenarioErrorTest, UnvaccinatedEqualsNegative) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", kBatchB1, "expect:\n",
+                           "  - {unvaccinated: {batch: b1}, equals: -1}\n"}),
+                      "8:41", "equals '-1' is out of range"));
+}
+
 // ---- expectations ----
+
+TEST(ScenarioErrorTest, ProvisionsOfAnUnknownOutcome) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kHead, "expect:\n", "  - {provisions: {body: 仙台市, outcome: stolen}, equals: 1}\n"}),
+      "6:39",
+      "unknown provision outcome 'stolen'; expected one of answered, retransmitted, malformed, "
+      "permit-forged"));
+}
+
+TEST(ScenarioErrorTest, ProvisionsAtAnUndeclaredBody) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "expect:\n",
+                           "  - {provisions: {body: \"131041\", outcome: answered}, equals: 1}\n"}),
+                      "6:25", "body '131041' is not a body declared in world.bodies"));
+}
+
+TEST(ScenarioErrorTest, ProvisionsWithoutOutcome) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "expect:\n", "  - {provisions: {body: 仙台市}, equals: 1}\n"}),
+                      "6:18", "provisions has no 'outcome'"));
+}
+
+TEST(ScenarioErrorTest, ProvisionsWithAnUnknownField) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "expect:\n",
+                           "  - {provisions: {body: 仙台市, outcome: answered, side: provider}, "
+                           "equals: 1}\n"}),
+                      "6:49", "unknown field 'side' in provisions; expected one of body, outcome"));
+}
+
+TEST(ScenarioErrorTest, ProvisionsWithoutEquals) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "expect:\n", "  - {provisions: {body: 仙台市, outcome: answered}}\n"}),
+              "6:5", "a provisions expectation has no 'equals'"));
+}
+
+TEST(ScenarioErrorTest, ProvisionsEqualsAsQuotedText) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "expect:\n",
+                           "  - {provisions: {body: 仙台市, outcome: answered}, equals: \"1\"}\n"}),
+                      "6:58", "equals is the quoted text '1'"));
+}
 
 TEST(ScenarioErrorTest, UnknownExpectationKind) {
   EXPECT_TRUE(FailsAt(Cat({kHead, "expect:\n", "  - {latency_p99: 2s}\n"}), "6:6",
                       "unknown expectation 'latency_p99'; expected one of query, count, "
-                      "latency, late_arrivals, logs_verify, no_mynumber_in_outputs"));
+                      "provisions, batch, unvaccinated, latency, late_arrivals, logs_verify, "
+                      "no_mynumber_in_outputs"));
 }
 
 TEST(ScenarioErrorTest, UnknownRecordStatus) {

@@ -125,6 +125,7 @@ struct AddressingOptions {
   StaffPolicy staff_policy;
   uint64_t seed = 0;  // session tokens and password salts (reproducible runs)
   size_t max_search_candidates = 50;
+  netsim::sql::OpenOptions storage;  // how the database file is opened
 };
 
 // A registration whose fields were checked, 4 information normalised and 個人番号 digested

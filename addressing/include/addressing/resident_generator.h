@@ -20,10 +20,14 @@
 // 9-digit serial number starting at 000000001, in generation order, as a municipality numbers
 // its registrations; it has no check digit.
 //
-// Only the ten municipalities of SupportedMunicipalities() have address tables. Any other valid
-// code is refused (netsim::Errc::kNotFound, naming the supported codes) rather than given
+// Only the ten municipalities of SupportedMunicipalities() have address tables. Create refuses
+// any other valid code (netsim::Errc::kNotFound, naming the supported codes) rather than give it
 // invented town names: an address that names a real prefecture but no real municipality would
-// defeat the purpose of realistic data. The full registry of 1,788 bodies comes later.
+// defeat the purpose of realistic data. Worlds of the whole country (1,788 bodies, most of them
+// synthetic, netsim::InstitutionRegistry::GenerateFull) ask for it explicitly with CreateGeneric:
+// the body's own name and a list of town names common to many Japanese municipalities (本町,
+// 栄町, 中央, 旭町, ...), so every address still reads as one, and the residents' identifiers
+// keep every guarantee above.
 //
 // Errors use netsim::Errc: kInvalidArgument for a malformed code or date, kNotFound for a valid
 // code without an address table.
@@ -34,9 +38,11 @@
 
 #include <compare>
 #include <cstdint>
+#include <memory>
 #include <ostream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "addressing/person.h"
@@ -97,6 +103,12 @@ class ResidentGenerator {
   // outside SupportedMunicipalities() (kNotFound).
   static Result<ResidentGenerator> Create(uint64_t seed, std::string_view lgcode,
                                           const ResidentGeneratorOptions& options = {});
+  // Any valid 地方公共団体コード with its name (such as 長岡市 or a synthetic body's name) and
+  // generic town names. A body with an address table still gets its table. Errors: an invalid
+  // code, an empty name, or a bad reference date (kInvalidArgument).
+  static Result<ResidentGenerator> CreateGeneric(uint64_t seed, std::string_view lgcode,
+                                                 std::string_view name,
+                                                 const ResidentGeneratorOptions& options = {});
 
   Resident Next();
 
@@ -113,12 +125,18 @@ class ResidentGenerator {
     uint64_t Apply(uint64_t x) const;
   };
 
-  ResidentGenerator(uint64_t seed, size_t table_index, const ResidentGeneratorOptions& options);
+  // table_index kGeneric: no address table, `name` and generic towns.
+  static constexpr size_t kGeneric = static_cast<size_t>(-1);
+  ResidentGenerator(uint64_t seed, size_t table_index, std::string_view lgcode,
+                    std::string_view name, const ResidentGeneratorOptions& options);
 
   Date DrawBirthDate(int age);
   void AppendAddress(std::string& out);
 
   MunicipalityInfo info_;
+  // Owns info_'s code and name for a generic body; shared so copies and moves keep the views
+  // valid.
+  std::shared_ptr<const std::pair<std::string, std::string>> generic_;
   size_t table_index_ = 0;
   uint64_t slot_ = 0;
   ResidentGeneratorOptions options_;

@@ -52,6 +52,7 @@
 #include "netsim/provision_permit.h"
 #include "netsim/result.h"
 #include "netsim/sim_network.h"
+#include "netsim/sqlite.h"
 #include "netsim/staff.h"
 
 namespace renkei::middleware {
@@ -104,6 +105,9 @@ struct IntermediateServerConfig {
   netsim::Duration query_retention = netsim::Duration::Days(90);
   netsim::StaffPolicy staff_policy;
   uint64_t seed = 1;
+  // How every database file of the server is opened (netsim::sql::OpenOptions::exclusive for
+  // a simulation that owns its files).
+  netsim::sql::OpenOptions storage;
 };
 
 // What the business system submits (after the addressing server mapped its 宛名番号).

@@ -37,6 +37,7 @@
 #include <vector>
 
 #include "netsim/result.h"
+#include "netsim/sqlite.h"
 
 namespace renkei::middleware {
 
@@ -67,6 +68,7 @@ struct ReplicaStoreOptions {
   // n is HMAC-SHA-256(key_seed, "renkei/replica/data-key/" + lgcode + "/" + n), so a simulation
   // with a fixed seed writes byte-identical files.
   std::vector<uint8_t> key_seed;
+  netsim::sql::OpenOptions storage;  // how the database file is opened
 };
 
 struct ImportRejection {

@@ -40,6 +40,11 @@ struct OpenOptions {
   enum class Sync { kOff, kNormal, kFull } sync = Sync::kNormal;
   int busy_timeout_ms = 5000;
   bool foreign_keys = true;
+  // locking_mode=EXCLUSIVE: the connection keeps its lock until closed and, in WAL mode, the
+  // WAL index lives in its heap instead of a -shm file, one file descriptor fewer. For a
+  // process that owns its files alone (a simulation's data directory): a world of 1,788
+  // bodies holds five databases each and would otherwise need about 27,000 descriptors.
+  bool exclusive = false;
 };
 
 class Statement;

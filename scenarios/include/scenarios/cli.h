@@ -27,5 +27,6 @@ int RunDemo(const std::vector<std::string>& args, std::ostream& out, std::ostrea
 int RunVerifyLogs(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunValidate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 int RunRun(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
+int RunBench(const std::vector<std::string>& args, std::ostream& out, std::ostream& err);
 
 }  // namespace renkei::scenarios

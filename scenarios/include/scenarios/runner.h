@@ -75,9 +75,9 @@ struct RunSummary {
   int64_t peak_rss_kib = 0;  // the process's peak resident set (getrusage)
 };
 
-// Runs `scenario`, writing DIR/summary.json, DIR/junit.xml, DIR/report.html and the bodies'
-// databases under
-// DIR/data (recreated on every run). Errors are failures to run at all (a body that cannot be
+// Runs `scenario`, writing DIR/summary.json, DIR/junit.xml, DIR/report.html, the bodies'
+// databases under DIR/data (recreated on every run) and, for batch events, the batch files
+// under DIR/batches (likewise). Errors are failures to run at all (a body that cannot be
 // built, a storage failure); failed expectations are in the summary.
 Result<RunSummary> RunScenario(const Scenario& scenario, const RunOptions& options);
 

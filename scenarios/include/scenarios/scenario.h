@@ -52,10 +52,15 @@ struct BodySpec {
   SourcePos pos;
 };
 
+// Stands for a body drawn at random (movers) or for whichever body a mover involves (load).
+inline constexpr std::string_view kAnyBody = "any";
+
 // People who lived in `from` and now live in `to`: registered at both bodies (the transfer-in
 // case). Movers are numbered from 1 in the order of the file: `person: 3` is the third mover.
+// `from` or `to` kAnyBody: each mover's body is drawn (seeded) from the world's municipalities
+// whose residents can be generated; such movers cannot be named by `person:`.
 struct MoverSpec {
-  std::string from;  // 地方公共団体コード
+  std::string from;  // 地方公共団体コード or kAnyBody
   std::string to;
   int count = 0;
   bool vaccinated = true;  // `from` holds a vaccination replica for each of them
@@ -72,6 +77,11 @@ struct FlagSpec {
 };
 
 struct WorldSpec {
+  // `registry: national`: the shipped registry completed to all 1,788 local bodies (synthetic
+  // ones among them, scenarios::LoadWorldRegistry); their residents get generic town names.
+  bool national = false;
+  // `bodies: all`: every local body of the registry (prefectures too), in code order.
+  bool all_bodies = false;
   std::vector<BodySpec> bodies;
   std::vector<MoverSpec> movers;
   std::vector<FlagSpec> flags;
@@ -105,12 +115,45 @@ struct FaultSpec {
   netsim::Duration duration;  // how long it stays down
 };
 
+// A mover's registration at its new home (転入届) now instead of during setup: until this event
+// the person is registered only at the mover entry's `from`, so the new home has no token for
+// them yet and its token acquisition (住基ネット, J-LIS, core) starts here.
+struct MoveInSpec {
+  int person = 0;  // mover number
+};
+
+// An attacker on the requester's link sends the provider a query made from a genuine one
+// (`query`, captured on the wire when it was sent): "forged-permit" re-signs its permit, under
+// a new permit id and 処理通番, with a key that is not the core's; "replayed-permit" sends the
+// captured bytes again as a new message, permit and all.
+struct AttackSpec {
+  std::string kind;   // "forged-permit" | "replayed-permit"
+  std::string query;  // id of the genuine query in the timeline
+};
+
+// A batch query file (一括照会) from the requester's business system: one line per person, all
+// to one provider and for one data item. The runner writes the file and its result file
+// (照会結果) under DIR/batches/ and lists the persons whose answer holds no record of the item
+// (for the vaccination item: the unvaccinated list, 未接種者リスト).
+struct BatchSpec {
+  std::string id;  // names the batch for expectations and file names; unique among query ids
+  std::string from;
+  std::string to;
+  std::string jm = "JM00160200000000";
+  std::string jt = "JT00160200000001";
+  std::string tm = "TM00160200000001";  // one data item per line of the file
+  std::vector<int> persons;             // mover numbers in line order (`movers: all` expanded)
+};
+
 struct TimelineEvent {
   netsim::Duration at;  // after the scenario's start
-  enum class Kind { kQuery, kDecision, kFault } kind = Kind::kQuery;
+  enum class Kind { kQuery, kDecision, kFault, kMoveIn, kAttack, kBatch } kind = Kind::kQuery;
   QuerySpec query;
   DecisionSpec decision;
   FaultSpec fault;
+  MoveInSpec move_in;
+  AttackSpec attack;
+  BatchSpec batch;
   std::string narration;  // optional line shown with --narrate
   SourcePos pos;
 };
@@ -134,9 +177,13 @@ struct LoadMixEntry {
 };
 
 struct LoadSpec {
-  std::string requester;  // 地方公共団体コード of the body that queries
-  std::string provider;   // of the body that answers; movers from provider to requester exist
-  netsim::Duration at;    // when the load begins, after the scenario's start
+  // 地方公共団体コード of the body that queries, or kAnyBody: each query is made by the new body
+  // of the mover it is about.
+  std::string requester;
+  // Of the body that answers (movers from provider to requester exist), or kAnyBody: the
+  // mover's former body.
+  std::string provider;
+  netsim::Duration at;  // when the load begins, after the scenario's start
   enum class Model { kOpen, kClosed } model = Model::kOpen;
   std::vector<LoadStage> stages;  // open model: not empty
   int clients = 0;                // closed model: 1 or more
@@ -159,6 +206,11 @@ struct Expectation {
     kNoMyNumber,    // {no_mynumber_in_outputs: true}
     kLatency,       // {latency: {p95: 2s}}: the percentile is at most the bound
     kLateArrivals,  // {late_arrivals: {max: 10}}: load arrivals started late, at most max
+    // {provisions: {body: 仙台市, outcome: answered}, equals: 3}: queries that reached the
+    // body's provision chain and ended with that outcome (middleware::ProvideOutcomeName)
+    kProvisions,
+    kBatchStatus,   // {batch: {id: b1, status: "12"}, equals: 1}: rows of its result file
+    kUnvaccinated,  // {unvaccinated: {batch: b1}, equals: 1}: answered rows without the item
   } kind = Kind::kQueryStatus;
   std::string query;
   std::string status;  // record status code
@@ -167,6 +219,9 @@ struct Expectation {
   std::string percentile;  // kLatency: "p50", "p95", "p99" or "max"
   netsim::Duration bound;  // kLatency: upper bound, inclusive
   int64_t max = 0;         // kLateArrivals: upper bound, inclusive
+  std::string body;        // kProvisions: 地方公共団体コード of the providing body
+  std::string outcome;     // kProvisions: a provision outcome name, such as permit-forged
+  std::string batch;       // kBatchStatus, kUnvaccinated: the batch's id
   SourcePos pos;
   std::string Describe() const;  // one line for reports: "q1 status 09"
 };
@@ -189,7 +244,9 @@ struct Scenario {
 // "file:line:column: what is wrong; expected …" for the first mistake: unknown or missing
 // fields, wrong types, bad codes, unknown bodies (not in the shipped registry, or not declared
 // in world.bodies), negative or malformed durations, movers or persons out of range, duplicate
-// query ids, decisions naming unknown queries, unknown expectation kinds or statuses.
+// query or batch ids, decisions or attacks naming unknown queries (or an attack not after its
+// query), a move_in after a use of the registration it creates, expectations naming unknown
+// batches, unknown expectation kinds, statuses or provision outcomes.
 Result<Scenario> LoadScenario(const std::string& path);
 // The same from text; `source_name` stands in for the file name in messages.
 Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source_name);

@@ -38,13 +38,25 @@
 
 namespace renkei::scenarios {
 
+// Which bodies a world can hold: the shipped registry (netsim/data/institutions.csv: every
+// prefecture, 30 real municipalities, national bodies), or the national one: the shipped
+// registry completed by InstitutionRegistry::GenerateFull to all 1,788 local bodies. The
+// synthetic part is drawn with kNationalRegistrySeed, not the world's seed, so a body's code
+// and name stay the same whatever seed a run uses (scenario files name them).
+enum class RegistryKind { kShipped, kNational };
+inline constexpr uint64_t kNationalRegistrySeed = 2022;
+// Loads one; `path` overrides the shipped file (empty: netsim/data/institutions.csv).
+Result<netsim::InstitutionRegistry> LoadWorldRegistry(RegistryKind kind,
+                                                      const std::string& path = "");
+
 struct WorldOptions {
   uint64_t seed = 1;
   netsim::SimTime start;
   // ":memory:" keeps every database in memory; otherwise each body gets DIR/<lgcode>/ and the
   // core DIR/core/.
   std::string data_dir = ":memory:";
-  std::string registry_path;     // empty: the shipped netsim/data/institutions.csv
+  std::string registry_path;  // empty: the shipped netsim/data/institutions.csv
+  RegistryKind registry = RegistryKind::kShipped;
   std::string permit_list_path;  // empty: the shipped netsim/data/permit_list.csv
   netsim::LinkProfile link;      // every link's profile
   netsim::NwsCoreConfig core;    // node names and delays (send_via is set to the interface)
@@ -52,6 +64,12 @@ struct WorldOptions {
   // are filled in per body).
   middleware::IntermediateServerConfig server;
   bool record_trace = false;
+  // Every database opened with locking_mode=EXCLUSIVE (netsim::sql::OpenOptions::exclusive):
+  // for a run that owns its data_dir, ten file descriptors per body instead of fifteen.
+  bool exclusive_files = false;
+  // File descriptors a world of `bodies` bodies holds open with exclusive_files (five
+  // databases and their WALs per body, the core's, and a margin for the rest of the process).
+  static constexpr uint64_t FilesNeeded(uint64_t bodies) { return bodies * 10 + 64; }
 };
 
 // The staff accounts every body gets, one per job. Passwords derive from the seed.
@@ -135,6 +153,8 @@ class World {
   std::unique_ptr<netsim::NwsInterface> relay_;
   std::shared_ptr<middleware::TrustAnchors> trust_;
   std::vector<std::unique_ptr<Body>> bodies_;
+  // lgcode and 機関コード → body: runs of the whole country look bodies up per query.
+  std::map<std::string, Body*, std::less<>> by_code_;
   std::vector<std::unique_ptr<Sink>> sinks_;
   uint64_t token_messages_ = 0;
   std::optional<Error> failure_;
