@@ -278,6 +278,20 @@ Status SimNetwork::ChangeLoss(std::string_view from, std::string_view to, SimTim
   return OkStatus();
 }
 
+Result<LossModel> SimNetwork::LossAt(std::string_view from, std::string_view to, SimTime at) const {
+  RENKEI_TRY(const uint32_t i, LinkIndex(from, to));
+  const Link& link = links_[i];
+  auto it = link.loss_changes.upper_bound(at.micros());
+  return it == link.loss_changes.begin() ? link.profile.loss : std::prev(it)->second;
+}
+
+std::vector<std::pair<std::string, std::string>> SimNetwork::Links() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  out.reserve(links_.size());
+  for (const Link& l : links_) out.emplace_back(nodes_[l.from].name, nodes_[l.to].name);
+  return out;
+}
+
 Status SimNetwork::DropNth(std::string_view from, std::string_view to, uint64_t n) {
   RENKEI_TRY(const uint32_t i, LinkIndex(from, to));
   if (n == 0) return Invalid("DropNth counts messages from 1");

@@ -2,8 +2,11 @@
 // world the scenario describes, plays its timeline, checks its expectations and writes
 // DIR/summary.json, DIR/junit.xml and DIR/report.html. Exit 0 when every expectation is met, 1 when
 // one is not, 2 for an invalid scenario or bad usage.
+#include <unistd.h>
+
 #include <boost/program_options.hpp>
 #include <cstdint>
+#include <iostream>
 #include <string>
 #include <string_view>
 
@@ -23,6 +26,7 @@ constexpr std::string_view kUsage =
     "Runs a scenario on the simulated network and checks its expectations. Writes\n"
     "DIR/summary.json, DIR/junit.xml and DIR/report.html (and the bodies' databases under\n"
     "DIR/data). Exit 0: every expectation met; 1: one failed; 2: invalid scenario or usage.\n"
+    "On a terminal, a progress line on stderr shows the setup and the simulated clock.\n"
     "\n"
     "options:\n";
 
@@ -47,6 +51,8 @@ int RunRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (vm.count("seed")) options.seed = vm["seed"].as<uint64_t>();
   options.out_dir = vm["out"].as<std::string>();
   if (vm.count("narrate")) options.narration = &out;
+  // The progress line is for people watching a terminal, never for logs or pipes.
+  if (&err == &std::cerr && ::isatty(STDERR_FILENO) == 1) options.progress = &err;
   auto summary = RunScenario(scenario.value(), options);
   if (!summary.ok()) {
     err << "renkei run: " << summary.error().Describe() << "\n";

@@ -145,6 +145,41 @@ Status EnoughFiles(uint64_t needed) {
   return OkStatus();
 }
 
+// The progress line: redrawn in place, at most every kEvery of wall time, and erased at the end
+// so the narration and the results print on a clean line.
+class Progress {
+ public:
+  explicit Progress(std::ostream* os) : os_(os) {}
+  bool on() const { return os_ != nullptr; }
+  // `fraction` of the phase done, 0 to 1.
+  void Show(std::string_view phase, double fraction, const std::string& detail) {
+    if (os_ == nullptr) return;
+    const auto now = std::chrono::steady_clock::now();
+    // A new phase shows at once; within one, at most every kEvery.
+    if (shown_ && phase == phase_ && now - last_ < kEvery) return;
+    last_ = now;
+    shown_ = true;
+    phase_ = phase;
+    constexpr int kWidth = 24;
+    const double f = std::clamp(fraction, 0.0, 1.0);
+    const int filled = static_cast<int>(f * kWidth);
+    *os_ << "\r" << phase << " [" << std::string(static_cast<size_t>(filled), '#')
+         << std::string(static_cast<size_t>(kWidth - filled), '.') << "] "
+         << static_cast<int>(f * 100) << "% " << detail << "\x1b[K" << std::flush;
+  }
+  void Clear() {
+    if (os_ != nullptr && shown_) *os_ << "\r\x1b[K" << std::flush;
+    shown_ = false;
+  }
+
+ private:
+  static constexpr std::chrono::milliseconds kEvery{200};
+  std::ostream* os_;
+  bool shown_ = false;
+  std::string phase_;
+  std::chrono::steady_clock::time_point last_;
+};
+
 class Run {
  public:
   Run(const Scenario& s, const RunOptions& o)
@@ -178,16 +213,24 @@ class Run {
     wo.start = s_.start - kSetup;
     wo.data_dir = data.string();
     wo.registry = s_.world.national ? RegistryKind::kNational : RegistryKind::kShipped;
-    wo.link.latency = netsim::LatencyModel::Fixed(s_.network.latency);
-    if (s_.network.loss > 0) wo.link.loss = netsim::LossModel::Bernoulli(s_.network.loss);
+    wo.link = s_.network.Profile();
+    for (const BodyLinkSpec& b : s_.network.bodies) wo.body_links[b.body] = b.link.Profile();
+    // Unset delays keep the components' own defaults.
+    const NetworkSpec& net = s_.network;
+    if (net.permit_check) wo.core.permit_check_delay = *net.permit_check;
+    if (net.token_turnaround) wo.core.token_turnaround = *net.token_turnaround;
+    if (net.provider_processing) wo.server.processing_delay = *net.provider_processing;
     RENKEI_TRY(world_, World::Create(wo));
     Narrate(s_.start - kSetup, "準備 / setup: " + std::to_string(s_.world.bodies.size()) +
                                    " bodies, " + std::to_string(MoverCount()) + " movers");
     RENKEI_CHECK_OK(BuildWorld());
     world_->RunUntil(s_.start);
     if (world_->failure()) return *world_->failure();
+    summary_.wall_setup_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
     RENKEI_CHECK_OK(Schedule());
-    world_->Run();
+    RunLoop();
+    progress_.Clear();
     if (world_->failure()) return *world_->failure();
     for (const auto& body : world_->bodies()) {
       if (body->server->failure()) return *body->server->failure();
@@ -290,10 +333,34 @@ class Run {
     return out;
   }
 
+  // Runs the loop to its end in slices, showing the simulated clock between them: the same
+  // events in the same order as one Run(), so the results do not depend on the display.
+  void RunLoop() {
+    if (!progress_.on()) {
+      world_->Run();
+      return;
+    }
+    constexpr uint64_t kSlice = 20'000;
+    SimTime horizon = s_.start + (s_.load ? s_.load->at + s_.load->Span() : Duration());
+    for (const TimelineEvent& e : s_.timeline) horizon = std::max(horizon, s_.start + e.at);
+    const double span = static_cast<double>(std::max<int64_t>((horizon - s_.start).micros(), 1));
+    while (world_->loop().Run(kSlice) == kSlice) {
+      const SimTime now = world_->loop().Now();
+      progress_.Show("run  ", static_cast<double>((now - s_.start).micros()) / span,
+                     Clock(now).substr(0, 8) + " · " + std::to_string(queries_.size()) +
+                         " queries · " + std::to_string(world_->loop().events_run()) + " events");
+    }
+  }
+
   Status BuildWorld() {
+    size_t built = 0;
     for (const BodySpec& b : s_.world.bodies) {
       RENKEI_TRY(World::Body * body, world_->AddBody(b.lgcode));
       (void)body;
+      ++built;
+      progress_.Show("bodies",
+                     static_cast<double>(built) / static_cast<double>(s_.world.bodies.size()),
+                     std::to_string(built) + "/" + std::to_string(s_.world.bodies.size()));
     }
     for (const BodySpec& b : s_.world.bodies) {
       World::Body* body = world_->FindBody(b.lgcode);
@@ -307,10 +374,14 @@ class Run {
         }
       }
     }
-    int serial = 0;
     const std::vector<std::string> candidates = MoverBodies();
+    const int total_movers = MoverCount();
+    int placed = 0;
     for (const MoverSpec& m : s_.world.movers) {
       for (int i = 0; i < m.count; ++i) {
+        ++placed;
+        progress_.Show("movers", static_cast<double>(placed) / total_movers,
+                       std::to_string(placed) + "/" + std::to_string(total_movers));
         // Drawn bodies: `from` first, then `to` among the others (two draws only when needed).
         std::string from_code = m.from;
         std::string to_code = m.to;
@@ -345,36 +416,56 @@ class Run {
           RENKEI_TRY(mover.at_to, world_->RegisterResident(*to, r));
         }
         if (m.vaccinated) {
-          middleware::ReplicaRecord rec;
-          rec.record_id = "VAC-" + from_code + "-" + std::to_string(++serial);
-          rec.integrated_number = mover.at_from;
-          rec.tm = "TM00160200000001";
-          rec.dataset_item_code = "VACC-RECORD";
-          rec.record_key = "dose-3";
-          rec.data_version = 1;
-          rec.publish_from = "2021-04-01";
-          rec.ward_code = from_code;
-          rec.payload = R"({"dose":3,"date":"2023-10-12","maker":"ファイザー","lot":"HK)" +
-                        std::to_string(1000 + serial) + "\"}";
-          RENKEI_CHECK_OK(from->server->RegisterReplica(registrar, rec));
+          RENKEI_CHECK_OK(RegisterDose(*from, registrar, mover.at_from, 3, "2023-10-12",
+                                       "TM00160200000001", ""));
         }
         movers_.push_back(std::move(mover));
       }
     }
-    for (const FlagSpec& f : s_.world.flags) {
-      World::Body* body = world_->FindBody(f.body);
-      const Mover& mover = movers_.at(static_cast<size_t>(f.person - 1));
-      const std::string& person = f.body == mover.from ? mover.at_from : mover.at_to;
-      RENKEI_TRY(netsim::Session flagger, world_->ServerSession(*body, "flagger"));
-      if (f.kind == "suppress") {
-        RENKEI_CHECK_OK(body->server->SetSuppression(flagger, person, f.tm, f.reason));
-      } else {
-        RENKEI_CHECK_OK(body->server->SetSelfInfoBlocked(flagger, person, true, f.reason));
-      }
-      Narrate(world_->loop().Now(), Name(f.body) + ": 移動者 " + std::to_string(f.person) + " に " +
-                                        f.kind + " フラグ (" + f.reason + ")");
-    }
+    for (const FlagSpec& f : s_.world.flags) RENKEI_CHECK_OK(ApplyFlag(f, ""));
     return OkStatus();
+  }
+
+  // Sets (or, for a timeline event with `clear`, clears) a flag by the body's flagger: one path
+  // for world.flags at setup and `flag` events, so both act and narrate alike.
+  Status ApplyFlag(const FlagSpec& f, const std::string& prefix) {
+    World::Body* body = world_->FindBody(f.body);
+    const Mover& mover = movers_.at(static_cast<size_t>(f.person - 1));
+    const std::string& person = f.body == mover.from ? mover.at_from : mover.at_to;
+    RENKEI_TRY(netsim::Session flagger, world_->ServerSession(*body, "flagger"));
+    if (f.kind == "suppress") {
+      RENKEI_CHECK_OK(f.clear ? body->server->ClearSuppression(flagger, person, f.tm, f.reason)
+                              : body->server->SetSuppression(flagger, person, f.tm, f.reason));
+    } else {
+      RENKEI_CHECK_OK(body->server->SetSelfInfoBlocked(flagger, person, !f.clear, f.reason));
+    }
+    Narrate(world_->loop().Now(), prefix + Name(f.body) + ": 移動者 " + std::to_string(f.person) +
+                                      (f.clear ? " の " : " に ") + f.kind +
+                                      (f.clear ? " フラグを解除 (" : " フラグ (") + f.reason + ")");
+    return OkStatus();
+  }
+
+  // Registers a vaccination replica as setup does (RegisterReplica by a registrar session).
+  // Each dose is a record of its own: a new record id and record key "dose-<n>", n counting
+  // the person's doses at the body (setup's record is dose 3).
+  Status RegisterDose(World::Body& body, const netsim::Session& registrar,
+                      const std::string& integrated_number, int dose, const std::string& date,
+                      const std::string& tm, const std::string& payload) {
+    middleware::ReplicaRecord rec;
+    rec.record_id = "VAC-" + body.lgcode + "-" + std::to_string(++replica_serial_);
+    rec.integrated_number = integrated_number;
+    rec.tm = tm;
+    rec.dataset_item_code = "VACC-RECORD";
+    rec.record_key = "dose-" + std::to_string(dose);
+    rec.data_version = 1;
+    rec.publish_from = "2021-04-01";
+    rec.ward_code = body.lgcode;
+    rec.payload = payload.empty() ? R"({"dose":)" + std::to_string(dose) + R"(,"date":")" + date +
+                                        R"(","maker":"ファイザー","lot":"HK)" +
+                                        std::to_string(1000 + replica_serial_) + "\"}"
+                                  : payload;
+    doses_[{body.lgcode, integrated_number}] = dose;
+    return body.server->RegisterReplica(registrar, rec);
   }
 
   Status Schedule() {
@@ -735,6 +826,110 @@ class Run {
         }
         Narrate(now,
                 provider->name + " 職員: " + d.query + " を " + d.decision + " (" + d.reason + ")");
+        return;
+      }
+      case TimelineEvent::Kind::kFlag: {
+        const Mover& mover = movers_.at(static_cast<size_t>(e.flag.person - 1));
+        if (e.flag.body == mover.to && mover.pending) {  // the parser orders it after move_in
+          errors_.push_back(e.pos.Describe() + ": flag: person " + std::to_string(e.flag.person) +
+                            " is not registered there yet");
+          return;
+        }
+        if (Status s = ApplyFlag(e.flag, "フラグ / flag: "); !s.ok()) {
+          errors_.push_back(e.pos.Describe() + ": flag: " + s.error().message);
+        }
+        return;
+      }
+      case TimelineEvent::Kind::kReplica: {
+        const ReplicaSpec& r = e.replica;
+        const Mover& mover = movers_.at(static_cast<size_t>(r.person - 1));
+        const std::string& person = r.body == mover.from ? mover.at_from : mover.at_to;
+        if (person.empty()) {  // the parser orders it after the move_in
+          errors_.push_back(e.pos.Describe() + ": replica: person " + std::to_string(r.person) +
+                            " is not registered there yet");
+          return;
+        }
+        World::Body* body = world_->FindBody(r.body);
+        // A fresh login: setup's registrar sessions have timed out by the timeline.
+        auto registrar = world_->ServerSession(*body, "registrar");
+        if (!registrar.ok()) {
+          errors_.push_back(e.pos.Describe() + ": registrar login: " + registrar.error().message);
+          return;
+        }
+        const int dose = doses_[{r.body, person}] + 1;
+        if (Status s = RegisterDose(*body, registrar.value(), person, dose,
+                                    netsim::FormatIso(now).substr(0, 10), r.tm, r.payload);
+            !s.ok()) {
+          errors_.push_back(e.pos.Describe() + ": replica: " + s.error().message);
+          return;
+        }
+        Narrate(now, "副本登録 / replica: " + body->name + ": 移動者 " + std::to_string(r.person) +
+                         " の記録を登録 (" + r.tm + ", dose-" + std::to_string(dose) + ")");
+        return;
+      }
+      case TimelineEvent::Kind::kRotateKey: {
+        World::Body* body = world_->FindBody(e.rotate_key.body);
+        // Key rotation is system management: the operator's job (Role::kOperator).
+        auto session = world_->ServerSession(*body, "operator");
+        if (!session.ok()) {
+          errors_.push_back(e.pos.Describe() + ": operator login: " + session.error().message);
+          return;
+        }
+        auto key = body->server->RotateReplicaKey(session.value());
+        if (!key.ok()) {
+          errors_.push_back(e.pos.Describe() + ": rotate_key: " + key.error().message);
+          return;
+        }
+        Narrate(now, "鍵更新 / key rotation: " + body->name + ": 副本の暗号鍵を更新 (key " +
+                         std::to_string(key.value()) + ")");
+        return;
+      }
+      case TimelineEvent::Kind::kPartition: {
+        std::vector<std::string> nodes;
+        std::string labels;
+        for (const std::string& code : e.partition.side) {
+          World::Body* b = code == "core" ? nullptr : world_->FindBody(code);
+          nodes.push_back(b == nullptr ? world_->core().config().node : b->institution);
+          labels += (labels.empty() ? "" : ", ") + (b == nullptr ? "NWS core" : b->name);
+        }
+        // Side B empty: every node not on the list.
+        if (Status s = world_->network().AddPartition(nodes, {}, now, now + e.partition.duration);
+            !s.ok()) {
+          errors_.push_back(e.pos.Describe() + ": partition: " + s.error().message);
+          return;
+        }
+        Narrate(now, "分断 / partition: " + labels + " cut off from the network for " +
+                         std::to_string(e.partition.duration.micros() / 1000000) + " s");
+        return;
+      }
+      case TimelineEvent::Kind::kLoss: {
+        const LossSpec& l = e.loss;
+        const World::Body* b = l.body.empty() ? nullptr : world_->FindBody(l.body);
+        const netsim::LossModel loss =
+            l.rate > 0 ? netsim::LossModel::Bernoulli(l.rate) : netsim::LossModel::None();
+        int changed = 0;
+        for (const auto& [from, to] : world_->network().Links()) {
+          if (b != nullptr && from != b->institution && to != b->institution) continue;
+          // What the link had before, to give back after `for`.
+          auto before = world_->network().LossAt(from, to, now);
+          Status s = before.ok() ? world_->network().ChangeLoss(from, to, now, loss)
+                                 : Status(before.error());
+          if (s.ok() && l.duration > Duration()) {
+            s = world_->network().ChangeLoss(from, to, now + l.duration, before.value());
+          }
+          if (!s.ok()) {
+            errors_.push_back(e.pos.Describe() + ": loss: " + s.error().message);
+            return;
+          }
+          ++changed;
+        }
+        char rate[32];
+        std::snprintf(rate, sizeof rate, "%g", l.rate);
+        Narrate(now, "回線品質 / loss: " + (b == nullptr ? std::string("全回線") : b->name) + " (" +
+                         std::to_string(changed) + " links) loss " + rate +
+                         (l.duration > Duration()
+                              ? " for " + std::to_string(l.duration.micros() / 1000000) + " s"
+                              : std::string()));
         return;
       }
       case TimelineEvent::Kind::kFault: {
@@ -1121,6 +1316,7 @@ class Run {
   std::unique_ptr<World> world_;
   std::map<std::string, addressing::ResidentGenerator> generators_;
   std::vector<Mover> movers_;
+  Progress progress_{o_.progress};
   std::map<std::string, netsim::Session> registrars_;  // lgcode → registrar, during setup
   std::map<std::string, uint64_t> moved_in_;           // lgcode → people who moved in so far
   std::vector<std::string> my_numbers_;  // only for the leak check; never written anywhere
@@ -1135,6 +1331,9 @@ class Run {
   std::map<std::string, netsim::crypto::Bytes> captured_;
   std::vector<AttackRun> attacks_;
   uint64_t attack_serial_ = 0;
+  uint64_t replica_serial_ = 0;  // record ids of registered replicas, across bodies
+  // (lgcode, 統合宛名番号) → the latest dose registered there, for the next record key.
+  std::map<std::pair<std::string, std::string>, int> doses_;
   std::map<std::string, BatchRun> batches_;  // batch id → its run
   bool batch_dir_ready_ = false;
   std::map<std::string, uint64_t> submitted_;  // lgcode → queries the run submitted there
@@ -1216,6 +1415,7 @@ std::string SummaryJson(const RunSummary& s) {
       simulated_seconds > 0 ? static_cast<double>(s.queries) / simulated_seconds : 0.0;
   json::object wall;
   wall["seconds"] = s.wall_seconds;
+  wall["setup_seconds"] = s.wall_setup_seconds;
   wall["queries_per_second"] = s.wall_queries_per_second;
   wall["peak_rss_kib"] = s.peak_rss_kib;
   o["wall"] = std::move(wall);

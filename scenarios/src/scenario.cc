@@ -38,6 +38,7 @@
 #include "netsim/errors.h"
 #include "netsim/identifiers.h"
 #include "netsim/institution_registry.h"
+#include "scenario_include.h"
 #include "scenarios/world.h"
 
 namespace renkei::scenarios {
@@ -74,6 +75,15 @@ std::string Expectation::Describe() const {
   return "unknown expectation";
 }
 
+netsim::LinkProfile LinkSpec::Profile() const {
+  netsim::LinkProfile p;
+  p.latency = latency.model;
+  p.loss = loss > 0 ? netsim::LossModel::Bernoulli(loss) : netsim::LossModel::None();
+  p.bandwidth_bps = bandwidth_bps;
+  p.in_order = in_order;
+  return p;
+}
+
 netsim::Duration LoadSpec::Span() const {
   if (model == Model::kClosed) return duration;
   netsim::Duration total;
@@ -94,10 +104,13 @@ constexpr int64_t kMaxWeight = 1'000'000;
 constexpr int64_t kMaxInFlight = 1'000'000;
 constexpr std::string_view kLoadQueryPrefix = "load-";
 constexpr size_t kMaxQueryIdLength = 32;
-constexpr std::string_view kEventKinds = "query, decide, fault, move_in, attack, batch";
+constexpr std::string_view kEventKinds =
+    "query, decide, fault, move_in, attack, batch, flag, replica, rotate_key, partition, loss";
+constexpr size_t kMaxPayloadBytes = size_t{1} << 20;  // the replica store's limit
 constexpr size_t kMaxFileBytes = size_t{16} << 20;
 constexpr size_t kMaxQuotedChars = 60;
 constexpr Duration kMaxDuration = Duration::Days(365);
+constexpr int64_t kMaxBandwidthBps = 1'000'000'000'000;  // 1000Gbps
 constexpr netsim::CivilTime kDefaultStart{2024, 6, 3, 9, 0, 0, 0};
 
 // Every outcome of the provision chain, for the provisions expectation's names.
@@ -243,6 +256,7 @@ class Parser {
     for (size_t i = 0; i < text_.size(); ++i) {
       if (text_[i] == '\n') line_starts_.push_back(i + 1);
     }
+    sources_.Add(source_, std::string(text_));
   }
 
   Result<Scenario> Parse() {
@@ -272,8 +286,13 @@ class Parser {
                   "one scenario per file (no second '---')");
     }
     try {
-      Status status =
-          ParseRoot(Value{docs.front(), docs.front().Mark(), "the scenario", docs.front().Mark()});
+      // Includes and templates first (scenario_include.h): the rest checks one merged tree.
+      const internal::YamlErrorFn yaml_error = [this](const YAML::Exception& e) {
+        return YamlError(e);
+      };
+      RENKEI_TRY(const YAML::Node root,
+                 internal::ComposeDocument(docs.front(), sources_, yaml_error));
+      Status status = ParseRoot(Value{root, root.Mark(), "the scenario", root.Mark()});
       if (!status.ok()) return status.error();
     } catch (const YAML::Exception& e) {
       return YamlError(e);
@@ -284,25 +303,9 @@ class Parser {
  private:
   // ---- positions and errors ----
 
-  SourcePos Pos(const YAML::Mark& m) const {
-    SourcePos p{source_, 1, 1};
-    if (m.is_null() || m.line < 0 || m.column < 0) return p;
-    p.line = m.line + 1;
-    const auto line = static_cast<size_t>(m.line);
-    if (line >= line_starts_.size()) {
-      p.column = m.column + 1;
-      return p;
-    }
-    // Marks count bytes; people count characters.
-    const size_t begin = line_starts_[line];
-    const size_t end = std::min(text_.size(), begin + static_cast<size_t>(m.column));
-    int chars = 0;
-    for (size_t i = begin; i < end && text_[i] != '\n'; ++i) {
-      if ((static_cast<unsigned char>(text_[i]) & 0xC0) != 0x80) ++chars;
-    }
-    p.column = chars + 1;
-    return p;
-  }
+  // The file of the mark (the scenario file or an include) and the position in it, counted in
+  // characters.
+  SourcePos Pos(const YAML::Mark& m) const { return sources_.Pos(m); }
 
   SourcePos Pos(const Value& v) const { return Pos(v.mark); }
 
@@ -322,22 +325,25 @@ class Parser {
     const bool flow_or_alias = e.msg == YAML::ErrorMsg::END_OF_SEQ_FLOW ||
                                e.msg == YAML::ErrorMsg::END_OF_MAP_FLOW ||
                                e.msg == YAML::ErrorMsg::UNKNOWN_ANCHOR;
+    // The file the mark is in: the scenario file or an include (scenario_include.h).
+    const internal::SourceFile& file = sources_.FileOf(e.mark);
+    const std::string_view text = file.text;
+    const std::vector<size_t>& line_starts = file.line_starts;
     const size_t last_line =
-        e.mark.is_null() || e.mark.line < 0
-            ? line_starts_.size() - 1
-            : std::min(line_starts_.size() - 1, static_cast<size_t>(e.mark.line));
+        e.mark.is_null() || e.mark.line < file.first_line
+            ? line_starts.size() - 1
+            : std::min(line_starts.size() - 1, static_cast<size_t>(e.mark.line - file.first_line));
     for (size_t line = 0; !flow_or_alias && line <= last_line; ++line) {
-      size_t i = line_starts_[line];
+      size_t i = line_starts[line];
       size_t first_tab = std::string_view::npos;
-      for (; i < text_.size() && (text_[i] == ' ' || text_[i] == '\t'); ++i) {
-        if (text_[i] == '\t' && first_tab == std::string_view::npos) first_tab = i;
+      for (; i < text.size() && (text[i] == ' ' || text[i] == '\t'); ++i) {
+        if (text[i] == '\t' && first_tab == std::string_view::npos) first_tab = i;
       }
-      const bool content =
-          i < text_.size() && text_[i] != '\n' && text_[i] != '\r' && text_[i] != '#';
+      const bool content = i < text.size() && text[i] != '\n' && text[i] != '\r' && text[i] != '#';
       if (first_tab != std::string_view::npos && content) {
         YAML::Mark m;
-        m.line = static_cast<int>(line);
-        m.column = static_cast<int>(first_tab - line_starts_[line]);
+        m.line = file.first_line + static_cast<int>(line);
+        m.column = static_cast<int>(first_tab - line_starts[line]);
         return Fail(m, "a tab in the indentation (YAML allows only spaces there)",
                     "spaces for indentation");
       }
@@ -367,7 +373,8 @@ class Parser {
           std::string("a map with ") + (allowed.size() == 1 ? "" : "any of ") + JoinNames(allowed));
     }
     Fields fields;
-    fields.mark = v.node.Mark();
+    // A map made by merging or a template (scenario_include.h) has no mark: use its key's.
+    fields.mark = v.node.Mark().is_null() ? v.mark : v.node.Mark();
     for (auto it = v.node.begin(); it != v.node.end(); ++it) {
       const YAML::Node key = it->first;
       const YAML::Node value = it->second;
@@ -504,9 +511,8 @@ class Parser {
     return d;
   }
 
-  // A plain decimal number in [0, 1).
-  Result<double> Probability(const Value& v) const {
-    const std::string expected = "a number from 0 up to but not including 1, such as 0.01";
+  // A plain (unquoted) finite decimal number; `expected` says which range the caller wants.
+  Result<double> Number(const Value& v, std::string_view expected) const {
     if (!v.node.IsScalar() || IsQuoted(v.node)) {
       return Fail(v, v.name + " is " + Shape(v.node), expected);
     }
@@ -517,8 +523,15 @@ class Parser {
     if (!chars_ok || ec != std::errc() || ptr != s.data() + s.size() || !std::isfinite(x)) {
       return Fail(v, v.name + " " + QuoteValue(s) + " is not a number", expected);
     }
+    return x;
+  }
+
+  // A plain decimal number in [0, 1).
+  Result<double> Probability(const Value& v) const {
+    const std::string expected = "a number from 0 up to but not including 1, such as 0.01";
+    RENKEI_TRY(const double x, Number(v, expected));
     if (x < 0 || x >= 1) {
-      return Fail(v, v.name + " " + QuoteValue(s) + " is out of range", expected);
+      return Fail(v, v.name + " " + QuoteValue(v.node.Scalar()) + " is out of range", expected);
     }
     return x;
   }
@@ -674,7 +687,7 @@ class Parser {
   Status ParseRoot(const Value& root) {
     RENKEI_TRY(const Fields f, MapOf(root, "the scenario",
                                      {"scenario", "narration", "seed", "start", "world", "network",
-                                      "load", "timeline", "expect"}));
+                                      "load", "timeline", "expect", "include", "templates"}));
     scenario_.source = source_;
     const Value* name = f.Find("scenario");
     if (name == nullptr) {
@@ -952,15 +965,217 @@ class Parser {
     return OkStatus();
   }
 
+  // ---- network ----
+
   Status ParseNetwork(const Value& v) {
-    RENKEI_TRY(const Fields f, MapOf(v, "network", {"latency", "loss"}));
+    RENKEI_TRY(const Fields f,
+               MapOf(v, "network", {"latency", "loss", "bandwidth", "in_order", "bodies", "nws"}));
+    // The network's own fields first, wherever they stand in the map: a body's link starts
+    // from them.
+    LinkSpec& defaults = scenario_.network;
+    RENKEI_CHECK_OK(ParseLinkFields(f, defaults));
+    if (const Value* bodies = f.Find("bodies")) {
+      RENKEI_TRY(const std::vector<Value> items, ListOf(*bodies, "bodies' links"));
+      for (const Value& item : items) RENKEI_CHECK_OK(ParseBodyLink(item));
+    }
+    if (const Value* nws = f.Find("nws")) RENKEI_CHECK_OK(ParseNws(*nws));
+    return OkStatus();
+  }
+
+  // The link fields `f` holds, into `link`; the others keep the values `link` had.
+  Status ParseLinkFields(const Fields& f, LinkSpec& link) const {
     if (const Value* l = f.Find("latency")) {
-      RENKEI_TRY(scenario_.network.latency, DurationOf(*l, false));
+      RENKEI_TRY(link.latency, Latency(*l));
     }
     if (const Value* l = f.Find("loss")) {
-      RENKEI_TRY(scenario_.network.loss, Probability(*l));
+      RENKEI_TRY(link.loss, Probability(*l));
+    }
+    if (const Value* b = f.Find("bandwidth")) {
+      RENKEI_TRY(link.bandwidth_bps, Bandwidth(*b));
+    }
+    if (const Value* o = f.Find("in_order")) {
+      RENKEI_TRY(link.in_order, Bool(*o));
     }
     return OkStatus();
+  }
+
+  Status ParseBodyLink(const Value& v) {
+    const std::string what = "a body's link";
+    RENKEI_TRY(const Fields f,
+               MapOf(v, what, {"body", "latency", "loss", "bandwidth", "in_order"}));
+    const Value* body = f.Find("body");
+    if (body == nullptr) {
+      return Missing(f, what, "'body'", "body: <a body declared in world.bodies>");
+    }
+    BodyLinkSpec entry;
+    entry.pos = Pos(f.mark);
+    RENKEI_TRY(entry.body, BodyRef(*body, false));
+    for (const BodyLinkSpec& earlier : scenario_.network.bodies) {
+      if (earlier.body == entry.body) {
+        return Fail(*body,
+                    "body " + entry.body + " (" + DeclaredBody(entry.body).name +
+                        ") has two entries in network.bodies (first at " + earlier.pos.Describe() +
+                        ")",
+                    "each body once (one entry may set latency, loss, bandwidth and in_order "
+                    "together)");
+      }
+    }
+    // An entry that sets nothing is most likely a field left out by mistake.
+    if (f.values.size() == 1) {
+      return Missing(f, what, "field besides body",
+                     "at least one of latency, loss, bandwidth, in_order for the body's link");
+    }
+    entry.link = scenario_.network;  // the network's link fields, then the entry's
+    RENKEI_CHECK_OK(ParseLinkFields(f, entry.link));
+    scenario_.network.bodies.push_back(std::move(entry));
+    return OkStatus();
+  }
+
+  Status ParseNws(const Value& v) {
+    RENKEI_TRY(const Fields f,
+               MapOf(v, "nws", {"permit_check", "token_turnaround", "provider_processing"}));
+    if (const Value* d = f.Find("permit_check")) {
+      RENKEI_TRY(scenario_.network.permit_check, DurationOf(*d, false));
+    }
+    if (const Value* d = f.Find("token_turnaround")) {
+      RENKEI_TRY(scenario_.network.token_turnaround, DurationOf(*d, false));
+    }
+    if (const Value* d = f.Find("provider_processing")) {
+      RENKEI_TRY(scenario_.network.provider_processing, DurationOf(*d, false));
+    }
+    return OkStatus();
+  }
+
+  // `4ms` (fixed), or a map with one distribution: {fixed: 4ms}, {uniform: [2ms, 10ms]},
+  // {lognormal: {median: 4ms, sigma: 0.5}} (optionally with cap:).
+  Result<LatencySpec> Latency(const Value& v) const {
+    const std::string forms =
+        "a duration such as 4ms, or one distribution: {fixed: 4ms}, {uniform: [2ms, 10ms]} or "
+        "{lognormal: {median: 4ms, sigma: 0.5}}";
+    LatencySpec spec;
+    if (v.node.IsScalar()) {
+      RENKEI_TRY(const Duration fixed, DurationOf(v, false));
+      spec.model = netsim::LatencyModel::Fixed(fixed);
+      return spec;
+    }
+    if (!v.node.IsMap()) return Fail(v, v.name + " is " + Shape(v.node), forms);
+    // The distribution's name is the map's one key; an unknown one is named as a distribution
+    // rather than as an unknown field.
+    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+      const YAML::Node key = it->first;
+      if (key.IsScalar() && key.Scalar() != "fixed" && key.Scalar() != "uniform" &&
+          key.Scalar() != "lognormal") {
+        return Fail(key.Mark(), "unknown latency distribution " + QuoteValue(key.Scalar()),
+                    "fixed, uniform or lognormal (" + forms + ")");
+      }
+    }
+    RENKEI_TRY(const Fields f, MapOf(v, v.name, {"fixed", "uniform", "lognormal"}));
+    if (f.values.empty()) return Fail(v, v.name + " is an empty map", forms);
+    if (f.values.size() > 1) {
+      return Fail(f.values[1].key_mark,
+                  v.name + " with both " + f.values[0].name + " and " + f.values[1].name,
+                  "exactly one distribution");
+    }
+    const Value& d = f.values.front();
+    if (d.name == "fixed") {
+      RENKEI_TRY(const Duration fixed, DurationOf(d, false));
+      spec.model = netsim::LatencyModel::Fixed(fixed);
+    } else if (d.name == "uniform") {
+      RENKEI_TRY(spec.model, Uniform(d));
+    } else {
+      RENKEI_TRY(spec.model, LogNormal(d));
+    }
+    return spec;
+  }
+
+  Result<netsim::LatencyModel> Uniform(const Value& v) const {
+    const std::string expected =
+        "[min, max]: two durations with min at most max, such as [2ms, 10ms]";
+    if (!v.node.IsSequence()) return Fail(v, v.name + " is " + Shape(v.node), expected);
+    RENKEI_TRY(const std::vector<Value> items, ListOf(v, "two durations"));
+    if (items.size() != 2) {
+      return Fail(v, v.name + " has " + std::to_string(items.size()) + " values", expected);
+    }
+    RENKEI_TRY(const Duration min, DurationOf(items[0], false));
+    RENKEI_TRY(const Duration max, DurationOf(items[1], false));
+    if (max < min) {
+      return Fail(items[1],
+                  v.name + "'s max " + QuoteValue(items[1].node.Scalar()) + " is below its min " +
+                      QuoteValue(items[0].node.Scalar()),
+                  expected);
+    }
+    return netsim::LatencyModel::Uniform(min, max);
+  }
+
+  // The sigma bound keeps the tail plausible for a network: at sigma 3 one message in a
+  // hundred already takes a thousand times the median. Zero would be a fixed latency.
+  Result<netsim::LatencyModel> LogNormal(const Value& v) const {
+    RENKEI_TRY(const Fields f, MapOf(v, v.name, {"median", "sigma", "cap"}));
+    const Value* median = f.Find("median");
+    const Value* sigma = f.Find("sigma");
+    if (median == nullptr) {
+      return Missing(f, v.name, "'median'", "median: <the typical latency, such as 4ms>");
+    }
+    if (sigma == nullptr) {
+      return Missing(f, v.name, "'sigma'",
+                     "sigma: <the spread, above 0 and at most 3, such as 0.5>");
+    }
+    RENKEI_TRY(const Duration m, DurationOf(*median, true));
+    const std::string sigma_rule =
+        "a number above 0 and at most 3, such as 0.5 (for no spread, use {fixed: …})";
+    RENKEI_TRY(const double s, Number(*sigma, sigma_rule));
+    if (!(s > 0 && s <= 3)) {
+      return Fail(*sigma, "sigma " + QuoteValue(sigma->node.Scalar()) + " is out of range",
+                  sigma_rule);
+    }
+    netsim::LatencyModel model = netsim::LatencyModel::LogNormal(m, s);
+    if (const Value* cap = f.Find("cap")) {
+      RENKEI_TRY(model.cap, DurationOf(*cap, true));
+      if (model.cap < m) {
+        return Fail(*cap,
+                    "cap " + QuoteValue(cap->node.Scalar()) + " is below the median " +
+                        QuoteValue(median->node.Scalar()),
+                    "a cap at or above the median (the longest latency a message may take)");
+      }
+    }
+    return model;
+  }
+
+  // "<n>bps", "<n>kbps", "<n>Mbps", "<n>Gbps" (decimal units) or a bare 0; 0 is unlimited.
+  Result<int64_t> Bandwidth(const Value& v) const {
+    const std::string expected =
+        "a bandwidth written as a whole number followed by bps, kbps, Mbps or Gbps, such as "
+        "100Mbps, or 0 for unlimited";
+    if (!v.node.IsScalar()) return Fail(v, v.name + " is " + Shape(v.node), expected);
+    const std::string& s = v.node.Scalar();
+    const bool negative = !s.empty() && s[0] == '-';
+    const size_t begin = negative ? 1 : 0;
+    size_t digits = 0;
+    while (begin + digits < s.size() && IsDigit(s[begin + digits])) ++digits;
+    const std::string_view unit = std::string_view(s).substr(begin + digits);
+    int64_t per = 0;
+    if (unit == "bps") {
+      per = 1;
+    } else if (unit == "kbps") {
+      per = 1'000;
+    } else if (unit == "Mbps") {
+      per = 1'000'000;
+    } else if (unit == "Gbps") {
+      per = 1'000'000'000;
+    } else if (unit.empty() && digits > 0 && s.find_first_not_of('0', begin) == std::string::npos) {
+      per = 1;  // a bare 0 needs no unit
+    }
+    if (digits == 0 || per == 0) {
+      return Fail(v, v.name + " " + QuoteValue(s) + " is not a bandwidth", expected);
+    }
+    if (negative) return Fail(v, v.name + " " + QuoteValue(s) + " is negative", expected);
+    int64_t n = 0;
+    const auto [ptr, ec] = std::from_chars(s.data() + begin, s.data() + begin + digits, n);
+    if (ec != std::errc() || n > kMaxBandwidthBps / per) {
+      return Fail(v, v.name + " " + QuoteValue(s) + " is too high",
+                  "a bandwidth of at most 1000Gbps");
+    }
+    return n * per;
   }
 
   // ---- load ----
@@ -1193,17 +1408,15 @@ class Parser {
     std::vector<PendingRef> move_ins;
     std::vector<PendingRef> attacks;
     for (const Value& item : items) {
-      RENKEI_TRY(const Fields f, MapOf(item, "an event",
-                                       {"at", "query", "decide", "fault", "move_in", "attack",
-                                        "batch", "narration"}));
+      RENKEI_TRY(const Fields f,
+                 MapOf(item, "an event",
+                       {"at", "query", "decide", "fault", "move_in", "attack", "batch", "flag",
+                        "replica", "rotate_key", "partition", "loss", "narration"}));
       TimelineEvent event;
       event.pos = Pos(f.mark);
       const Value* kind = nullptr;
       for (const Value& field : f.values) {
-        if (field.name != "query" && field.name != "decide" && field.name != "fault" &&
-            field.name != "move_in" && field.name != "attack" && field.name != "batch") {
-          continue;
-        }
+        if (field.name == "at" || field.name == "narration") continue;
         if (kind != nullptr) {
           return Fail(field.key_mark, "an event with both " + kind->name + " and " + field.name,
                       "exactly one of " + std::string(kEventKinds) + " per event");
@@ -1211,7 +1424,9 @@ class Parser {
         kind = &field;
       }
       if (kind == nullptr) {
-        return Missing(f, "an event", "query, decide, fault, move_in, attack or batch",
+        return Missing(f, "an event",
+                       "query, decide, fault, move_in, attack, batch, flag, replica, rotate_key, "
+                       "partition or loss",
                        "exactly one of " + std::string(kEventKinds) + " per event");
       }
       const Value* at = f.Find("at");
@@ -1238,6 +1453,29 @@ class Parser {
         event.kind = TimelineEvent::Kind::kAttack;
         RENKEI_TRY(Value query, ParseAttack(*kind, event.attack));
         attacks.push_back(PendingRef{scenario_.timeline.size(), std::move(query)});
+      } else if (kind->name == "flag") {
+        event.kind = TimelineEvent::Kind::kFlag;
+        RENKEI_TRY(Value person, ParseFlagEvent(*kind, event.flag));
+        person_events_.push_back(PendingRef{scenario_.timeline.size(), std::move(person)});
+      } else if (kind->name == "replica") {
+        event.kind = TimelineEvent::Kind::kReplica;
+        RENKEI_TRY(Value person, ParseReplicaEvent(*kind, event.replica));
+        person_events_.push_back(PendingRef{scenario_.timeline.size(), std::move(person)});
+      } else if (kind->name == "rotate_key") {
+        event.kind = TimelineEvent::Kind::kRotateKey;
+        RENKEI_TRY(const Fields rf, MapOf(*kind, "a rotate_key", {"body"}));
+        const Value* body = rf.Find("body");
+        if (body == nullptr) {
+          return Missing(rf, "a rotate_key", "'body'",
+                         "body: <the body whose replica key rotates>");
+        }
+        RENKEI_TRY(event.rotate_key.body, BodyRef(*body, false));
+      } else if (kind->name == "partition") {
+        event.kind = TimelineEvent::Kind::kPartition;
+        RENKEI_TRY(event.partition, ParsePartition(*kind));
+      } else if (kind->name == "loss") {
+        event.kind = TimelineEvent::Kind::kLoss;
+        RENKEI_TRY(event.loss, ParseLoss(*kind));
       } else if (kind->name == "decide") {
         event.kind = TimelineEvent::Kind::kDecision;
         RENKEI_TRY(PendingDecision pending, ParseDecision(*kind, event.decision));
@@ -1351,6 +1589,23 @@ class Parser {
                       "batch " + id + " asks from " + mover.to + " about " + who +
                           " before they move in there (at " + event.pos.Describe() + ")",
                       "a batch after the move_in (at the same time: later in the file)");
+        }
+      }
+    }
+    for (const PendingRef& p : person_events_) {
+      for (const PendingRef& m : move_ins) {
+        const TimelineEvent& move = scenario_.timeline[m.event];
+        const TimelineEvent& event = scenario_.timeline[p.event];
+        const bool flag = event.kind == TimelineEvent::Kind::kFlag;
+        const int person = flag ? event.flag.person : event.replica.person;
+        const std::string& body = flag ? event.flag.body : event.replica.body;
+        if (person != move.move_in.person || body != MoverOf(person).to) continue;
+        if (event.at < move.at || (event.at == move.at && p.event < m.event)) {
+          return Fail(p.value,
+                      std::string(flag ? "flag" : "replica") + " at " + body + " for person " +
+                          std::to_string(person) + " before they move in there (at " +
+                          move.pos.Describe() + ")",
+                      "an event after the move_in (at the same time: later in the file)");
         }
       }
     }
@@ -1616,6 +1871,111 @@ class Parser {
     return fault;
   }
 
+  Result<PartitionSpec> ParsePartition(const Value& v) const {
+    RENKEI_TRY(const Fields f, MapOf(v, "a partition", {"side", "for"}));
+    const Value* side = f.Find("side");
+    const Value* span = f.Find("for");
+    if (side == nullptr) {
+      return Missing(f, "a partition", "'side'", "side: <a body, core, or a list of them>");
+    }
+    if (span == nullptr) return Missing(f, "a partition", "'for'", "for: <how long, such as 30s>");
+    PartitionSpec p;
+    std::vector<Value> nodes;
+    if (side->node.IsSequence()) {
+      RENKEI_TRY(nodes, ListOf(*side, "bodies or core"));
+      if (nodes.empty()) {
+        return Fail(*side, "side is an empty list", "at least one body or core");
+      }
+    } else {
+      nodes.push_back(*side);
+    }
+    for (const Value& node : nodes) {
+      RENKEI_TRY(std::string code, BodyRef(node, true));
+      if (std::find(p.side.begin(), p.side.end(), code) != p.side.end()) {
+        return Fail(node, "side names " + code + " twice", "each body (or core) once");
+      }
+      p.side.push_back(std::move(code));
+    }
+    RENKEI_TRY(p.duration, DurationOf(*span, true));
+    return p;
+  }
+
+  Result<LossSpec> ParseLoss(const Value& v) const {
+    RENKEI_TRY(const Fields f, MapOf(v, "a loss change", {"body", "rate", "for"}));
+    const Value* rate = f.Find("rate");
+    if (rate == nullptr) {
+      return Missing(f, "a loss change", "'rate'", "rate: <a probability, such as 0.2>");
+    }
+    LossSpec l;
+    if (const Value* body = f.Find("body")) {
+      RENKEI_TRY(l.body, BodyRef(*body, false));
+    }
+    RENKEI_TRY(l.rate, Probability(*rate));
+    if (const Value* span = f.Find("for")) {
+      RENKEI_TRY(l.duration, DurationOf(*span, true));
+    }
+    return l;
+  }
+
+  // A flag set or cleared during the run: world.flags' fields, and `clear`.
+  Result<Value> ParseFlagEvent(const Value& v, FlagSpec& flag) const {
+    RENKEI_TRY(const Fields f,
+               MapOf(v, "a flag event", {"body", "person", "kind", "tm", "reason", "clear"}));
+    flag.pos = Pos(f.mark);
+    for (const char* required : {"body", "person", "kind", "reason"}) {
+      if (f.Find(required) == nullptr) {
+        return Missing(f, "a flag event", "'" + std::string(required) + "'",
+                       "a flag with body, person, kind and reason");
+      }
+    }
+    const Value& person = *f.Find("person");
+    const Value& kind = *f.Find("kind");
+    RENKEI_TRY(flag.body, BodyRef(*f.Find("body"), false));
+    RENKEI_TRY(flag.person, Person(person, flag.body, "flag's body"));
+    RENKEI_TRY(flag.kind, Text(kind, "suppress or self-info-blocked"));
+    if (flag.kind != "suppress" && flag.kind != "self-info-blocked") {
+      return Fail(kind, "unknown flag kind " + QuoteValue(flag.kind),
+                  "suppress or self-info-blocked");
+    }
+    if (const Value* tm = f.Find("tm")) {
+      // The self-information block covers the whole person (SetSelfInfoBlocked has no item).
+      if (flag.kind != "suppress") {
+        return Fail(tm->key_mark, "tm with kind: " + flag.kind,
+                    "tm only with kind: suppress (a self-info block covers every item)");
+      }
+      RENKEI_TRY(flag.tm, Code(*tm, netsim::CodeKind::kDataItem));
+    }
+    RENKEI_TRY(flag.reason, NonEmptyText(*f.Find("reason"), "a reason for the record"));
+    if (const Value* clear = f.Find("clear")) {
+      RENKEI_TRY(flag.clear, Bool(*clear));
+    }
+    return person;
+  }
+
+  Result<Value> ParseReplicaEvent(const Value& v, ReplicaSpec& r) const {
+    RENKEI_TRY(const Fields f, MapOf(v, "a replica", {"body", "person", "tm", "payload"}));
+    for (const char* required : {"body", "person"}) {
+      if (f.Find(required) == nullptr) {
+        return Missing(f, "a replica", "'" + std::string(required) + "'",
+                       "a replica with body and person");
+      }
+    }
+    const Value& person = *f.Find("person");
+    RENKEI_TRY(r.body, BodyRef(*f.Find("body"), false));
+    RENKEI_TRY(r.person, Person(person, r.body, "replica's body"));
+    if (const Value* tm = f.Find("tm")) {
+      RENKEI_TRY(r.tm, Code(*tm, netsim::CodeKind::kDataItem));
+    }
+    if (const Value* payload = f.Find("payload")) {
+      const std::string rule = "the record's text (JSON or UTF-8), not blank, at most 1 MiB";
+      RENKEI_TRY(r.payload, NonEmptyText(*payload, rule));
+      if (r.payload.size() > kMaxPayloadBytes) {
+        return Fail(*payload, "payload of " + std::to_string(r.payload.size()) + " bytes", rule);
+      }
+    }
+    return person;
+  }
+
   // ---- expectations ----
 
   Status ParseExpect(const Value& v) {
@@ -1840,15 +2200,23 @@ class Parser {
   std::string_view text_;
   std::string source_;
   std::vector<size_t> line_starts_;
+  internal::SourceMap sources_;  // the scenario file and its includes, for positions
   Scenario scenario_;
   int64_t total_movers_ = 0;
   std::map<std::string, size_t> query_events_;  // query id → index in the timeline
   std::map<std::string, Value> query_persons_;  // query id → its person value, for messages
   std::map<std::string, size_t> batch_events_;  // batch id → index in the timeline
   std::map<std::string, Value> batch_persons_;  // batch id → its persons or movers value
+  // flag and replica events: each needs its mover registered at its body when it happens.
+  std::vector<PendingRef> person_events_;
 };
 
 }  // namespace
+
+namespace internal {
+std::string QuoteForMessage(std::string_view value) { return QuoteValue(value); }
+size_t FirstInvalidUtf8Byte(std::string_view text) { return FirstInvalidUtf8(text); }
+}  // namespace internal
 
 Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source_name) {
   // A byte-order mark is not part of the text people see; columns count from after it.

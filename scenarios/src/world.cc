@@ -212,7 +212,10 @@ Result<World::Body*> World::AddBody(std::string_view lgcode) {
   RENKEI_TRY(body->server, middleware::IntermediateServer::Open(loop_, network_, registry_, list_,
                                                                 trust_, config));
   RENKEI_CHECK_OK(body->server->Attach());
-  RENKEI_CHECK_OK(network_.Connect(body->institution, relay_->node()));
+  const auto own_link = options_.body_links.find(body->lgcode);
+  RENKEI_CHECK_OK(own_link == options_.body_links.end()
+                      ? network_.Connect(body->institution, relay_->node())
+                      : network_.Connect(body->institution, relay_->node(), own_link->second));
   trust_->answer_keys[body->institution] = body->server->answer_key();
   RENKEI_TRY(const bool fresh_server, Fresh(body->server->staff().Bootstrap(
                                           "admin", "管理者", Password(body->lgcode, "m-admin"))));
@@ -255,13 +258,9 @@ void World::OnTokenRequest(Body& body, const addressing::TokenRequest& request) 
   }
   // The 住基ネット CS reads the 個人番号 back (recorded at the addressing server) and J-LIS
   // resolves it; only the 住民票コード travels on, and only on the J-LIS → core path.
-  auto session = LoginRenewing(body.addressing->staff(), body.lgcode, "jukinet", "a-");
-  if (!session.ok()) {
-    fail(session.error());
-    return;
-  }
-  auto my_number = body.addressing->RevealMyNumber(session.value(), request.integrated_number);
-  (void)body.addressing->staff().Logout(session.value());
+  auto my_number = WithKeptSession<std::string>(body, "jukinet", [&](const netsim::Session& s) {
+    return body.addressing->RevealMyNumber(s, request.integrated_number);
+  });
   std::string juminhyo;
   if (my_number.ok()) {
     auto resolved = jlis_.Resolve(my_number.value());
@@ -291,17 +290,37 @@ Status World::RegisterAtJlis(const addressing::Resident& resident) {
 
 Result<std::string> World::RegisterResident(Body& body, const addressing::Resident& resident) {
   RENKEI_CHECK_OK(RegisterAtJlis(resident));
-  RENKEI_TRY(netsim::Session s, AddressingSession(body));
   addressing::Registration r;
   r.my_number = resident.my_number;
   r.system_id = body.business_system;
   r.atena_number = resident.atena_number;
   r.four_info = addressing::FourInfo{resident.name, resident.name_kana, resident.sex,
                                      addressing::FormatDate(resident.birth_date), resident.address};
-  auto outcome = body.addressing->Register(s, r);
-  (void)body.addressing->staff().Logout(s);
-  if (!outcome.ok()) return outcome.error();
-  return outcome->integrated_number;
+  return WithKeptSession<std::string>(
+      body, "registrar", [&](const netsim::Session& s) -> Result<std::string> {
+        RENKEI_TRY(addressing::RegistrationOutcome outcome, body.addressing->Register(s, r));
+        return outcome.integrated_number;
+      });
+}
+
+template <typename T>
+Result<T> World::WithKeptSession(Body& body, std::string_view account,
+                                 const std::function<Result<T>(const netsim::Session&)>& call) {
+  const std::string key = body.lgcode + "/" + std::string(account);
+  for (int attempt = 0;; ++attempt) {
+    auto it = kept_sessions_.find(key);
+    if (it == kept_sessions_.end()) {
+      RENKEI_TRY(netsim::Session s,
+                 LoginRenewing(body.addressing->staff(), body.lgcode, account, "a-"));
+      it = kept_sessions_.emplace(key, s).first;
+    }
+    Result<T> result = call(it->second);
+    if (result.ok() || attempt > 0 ||
+        result.error().code != make_error_code(netsim::Errc::kSessionInvalid)) {
+      return result;
+    }
+    kept_sessions_.erase(it);
+  }
 }
 
 Result<netsim::Session> World::ServerSession(Body& body, std::string_view account) {

@@ -480,6 +480,23 @@ TEST(SimNetworkTest, LossChangeAppliesFromItsTime) {
   EXPECT_EQ(h.net.Counters("a", "b")->dropped_loss, 2u);
 }
 
+TEST(SimNetworkTest, LossAtTellsTheModelInForceAndLinksListsEveryLink) {
+  Harness h;
+  h.Node("a");
+  h.Node("b");
+  LinkProfile lossy = Fixed(Duration::Millis(1));
+  lossy.loss = LossModel::Bernoulli(0.25);
+  ASSERT_TRUE(h.net.AddLink("a", "b", lossy).ok());
+  ASSERT_TRUE(h.net.AddLink("b", "a").ok());
+  ASSERT_TRUE(h.net.ChangeLoss("a", "b", Ms(10), LossModel::Bernoulli(0.5)).ok());
+  EXPECT_EQ(h.net.LossAt("a", "b", Ms(9))->p, 0.25);
+  EXPECT_EQ(h.net.LossAt("a", "b", Ms(10))->p, 0.5);
+  EXPECT_EQ(h.net.LossAt("b", "a", Ms(10))->kind, LossModel::Kind::kNone);
+  EXPECT_FALSE(h.net.LossAt("a", "c", Ms(0)).ok());
+  EXPECT_EQ(h.net.Links(),
+            (std::vector<std::pair<std::string, std::string>>{{"a", "b"}, {"b", "a"}}));
+}
+
 TEST(SimNetworkTest, TraceTextHasCanonicalLines) {
   Harness h;
   h.Node("a");

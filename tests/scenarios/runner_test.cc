@@ -93,7 +93,7 @@ INSTANTIATE_TEST_SUITE_P(Rehearsals, ShippedScenarioTest,
                                            "provider_down.yaml", "load_morning.yaml",
                                            "no_token.yaml", "forged_permit.yaml",
                                            "transfer_out.yaml", "certificate_lookup.yaml",
-                                           "target_extraction.yaml"),
+                                           "target_extraction.yaml", "transfer_in_short.yaml"),
                          [](const ::testing::TestParamInfo<const char*>& param_info) {
                            std::string name = param_info.param;
                            std::string out;
@@ -152,6 +152,129 @@ TEST(RunnerTest, BatchWritesItsFilesAndTheUnvaccinatedList) {
   fs::remove_all(out);
 }
 
+// Runs a scenario text in a fresh out dir; the summary, and the report page in `html`.
+RunSummary RunText(const std::string& yaml, const std::string& tag, std::string* html) {
+  auto parsed = ParseScenario(yaml, tag + ".yaml");
+  EXPECT_TRUE(parsed.ok()) << parsed.error().message;
+  if (!parsed.ok()) return RunSummary{};
+  RunOptions o;
+  o.out_dir = (fs::path(::testing::TempDir()) / ("runner_" + tag)).string();
+  auto run = RunScenario(*parsed, o);
+  EXPECT_TRUE(run.ok()) << run.error().message;
+  if (html != nullptr) *html = Read(fs::path(o.out_dir) / "report.html");
+  fs::remove_all(o.out_dir);
+  return run.ok() ? *run : RunSummary{};
+}
+
+bool Told(const RunSummary& s, const std::string& line) {
+  return std::any_of(s.narration.begin(), s.narration.end(),
+                     [&line](const std::string& l) { return testing::Contains(l, line); });
+}
+
+// A flag set mid-run holds the next query for review; once cleared, queries are answered
+// again. A replica registered mid-run turns "no data" into a record. After the provider's key
+// rotation, old and new replicas are both provided.
+TEST(RunnerTest, TimelineSetsFlagsRegistersReplicasAndRotatesKeys) {
+  std::string html;
+  const RunSummary s = RunText(
+      "scenario: timeline changes\n"
+      "world:\n"
+      "  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+      "  movers:\n"
+      "    - {from: \"041009\", to: \"152021\", count: 2}\n"
+      "    - {from: \"041009\", to: \"152021\", count: 1, vaccinated: false}\n"
+      "timeline:\n"
+      "  - {at: 1m, query: {id: before-flag, from: 長岡市, to: 仙台市, person: 1}}\n"
+      "  - {at: 2m, flag: {body: 仙台市, person: 1, kind: suppress, reason: DV等支援措置}}\n"
+      "  - {at: 3m, query: {id: held, from: 長岡市, to: 仙台市, person: 1}}\n"
+      "  - {at: 4m, flag: {body: 仙台市, person: 1, kind: suppress, reason: 措置終了, "
+      "clear: true}}\n"
+      "  - {at: 5m, query: {id: after-clear, from: 長岡市, to: 仙台市, person: 1}}\n"
+      "  - {at: 6m, decide: {query: held, decision: refuse, reason: 照会時は措置中}}\n"
+      "  - {at: 1m, query: {id: before-replica, from: 長岡市, to: 仙台市, person: 3}}\n"
+      "  - {at: 2m, replica: {body: 仙台市, person: 3}}\n"
+      "  - {at: 3m, query: {id: after-replica, from: 長岡市, to: 仙台市, person: 3}}\n"
+      "  - {at: 10m, rotate_key: {body: 仙台市}}\n"
+      "  - {at: 11m, replica: {body: 仙台市, person: 3, payload: '{\"dose\":2}'}}\n"
+      "  - {at: 12m, query: {id: old-key, from: 長岡市, to: 仙台市, person: 2}}\n"
+      "  - {at: 12m, query: {id: new-key, from: 長岡市, to: 仙台市, person: 3}}\n"
+      "expect:\n"
+      "  - {query: before-flag, status: \"09\", item: \"01\"}\n"
+      "  - {query: held, status: \"21\"}\n"
+      "  - {query: after-clear, status: \"09\", item: \"01\"}\n"
+      "  - {query: before-replica, status: \"12\", item: \"02\"}\n"
+      "  - {query: after-replica, status: \"09\", item: \"01\"}\n"
+      "  - {query: old-key, status: \"09\", item: \"01\"}\n"
+      "  - {query: new-key, status: \"09\", item: \"01\"}\n"
+      "  - {provisions: {body: 仙台市, outcome: suppressed}, equals: 1}\n"
+      "  - {logs_verify: true}\n"
+      "  - {no_mynumber_in_outputs: true}\n",
+      "timeline_changes", &html);
+  EXPECT_TRUE(s.passed());
+  for (const ExpectationResult& r : s.expectations) {
+    EXPECT_TRUE(r.passed) << r.expectation.Describe() << ": " << r.actual;
+  }
+  EXPECT_TRUE(s.timeline_errors.empty());
+  for (const char* line :
+       {"[09:02:00.000] フラグ / flag: 仙台市: 移動者 1 に suppress フラグ (DV等支援措置)",
+        "[09:04:00.000] フラグ / flag: 仙台市: 移動者 1 の suppress フラグを解除 (措置終了)",
+        "[09:02:00.000] 副本登録 / replica: 仙台市: 移動者 3 の記録を登録 (TM00160200000001, "
+        "dose-1)",
+        "[09:10:00.000] 鍵更新 / key rotation: 仙台市: 副本の暗号鍵を更新 (key 2)",
+        "[09:11:00.000] 副本登録 / replica: 仙台市: 移動者 3 の記録を登録 (TM00160200000001, "
+        "dose-2)"}) {
+    EXPECT_TRUE(Told(s, line)) << line;
+    // The report's step-by-step log tells the same.
+    EXPECT_TRUE(testing::Contains(html, std::string(line).substr(15))) << line;
+  }
+}
+
+// A partition cuts the provider off: the query times out, and after the partition a query is
+// answered. A loss change of 0.99 on the provider's links does the same for its `for`.
+TEST(RunnerTest, TimelinePartitionsAndLossChangesCutAndRestoreLinks) {
+  const RunSummary s = RunText(
+      "scenario: network changes\n"
+      "world:\n"
+      "  bodies: [{code: \"152021\"}, {code: \"041009\"}, {code: \"011002\"}]\n"
+      "  movers:\n"
+      "    - {from: \"041009\", to: \"152021\", count: 2}\n"
+      "    - {from: \"011002\", to: \"152021\", count: 1}\n"
+      "timeline:\n"
+      "  - {at: 1m, partition: {side: 仙台市, for: 5m}}\n"
+      "  - {at: 2m, query: {id: cut-off, from: 長岡市, to: 仙台市, person: 1}}\n"
+      "  - {at: 2m, query: {id: other-side, from: 長岡市, to: 札幌市, person: 3}}\n"
+      "  - {at: 10m, query: {id: healed, from: 長岡市, to: 仙台市, person: 1}}\n"
+      "  - {at: 20m, loss: {body: 仙台市, rate: 0.99, for: 10m}}\n"
+      "  - {at: 21m, query: {id: lossy, from: 長岡市, to: 仙台市, person: 2}}\n"
+      "  - {at: 31m, query: {id: restored, from: 長岡市, to: 仙台市, person: 2}}\n"
+      "  - {at: 40m, loss: {rate: 0.99}}\n"
+      "  - {at: 41m, query: {id: all-lossy, from: 長岡市, to: 札幌市, person: 3}}\n"
+      "  - {at: 50m, loss: {rate: 0}}\n"
+      "  - {at: 51m, query: {id: clean, from: 長岡市, to: 仙台市, person: 2}}\n"
+      "expect:\n"
+      "  - {query: cut-off, status: \"30\"}\n"
+      "  - {query: other-side, status: \"09\"}\n"
+      "  - {query: healed, status: \"09\"}\n"
+      "  - {query: lossy, status: \"30\"}\n"
+      "  - {query: restored, status: \"09\"}\n"
+      "  - {query: all-lossy, status: \"30\"}\n"
+      "  - {query: clean, status: \"09\"}\n"
+      "  - {logs_verify: true}\n",
+      "network_changes", nullptr);
+  EXPECT_TRUE(s.passed());
+  for (const ExpectationResult& r : s.expectations) {
+    EXPECT_TRUE(r.passed) << r.expectation.Describe() << ": " << r.actual;
+  }
+  // Three bodies' links both ways, interface-core and 住基ネット-core: ten links.
+  for (const char* line :
+       {"[09:01:00.000] 分断 / partition: 仙台市 cut off from the network for 300 s",
+        "[09:20:00.000] 回線品質 / loss: 仙台市 (2 links) loss 0.99 for 600 s",
+        "[09:40:00.000] 回線品質 / loss: 全回線 (10 links) loss 0.99",
+        "[09:50:00.000] 回線品質 / loss: 全回線 (10 links) loss 0"}) {
+    EXPECT_TRUE(Told(s, line)) << line;
+  }
+}
+
 // An attack on a query that never went out (refused by the permit list before sending) is a
 // timeline error: there was nothing on the wire to copy.
 TEST(RunnerTest, AttackOnAQueryNeverSentIsATimelineError) {
@@ -175,6 +298,29 @@ TEST(RunnerTest, AttackOnAQueryNeverSentIsATimelineError) {
       << run->timeline_errors[0];
   EXPECT_FALSE(run->passed());
   fs::remove_all(o.out_dir);
+}
+
+TEST(RunnerTest, ProgressLineChangesNothingInTheResults) {
+  auto s = scenarios::LoadScenario(Shipped("load_morning.yaml"));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  const fs::path dir = fs::path(::testing::TempDir()) / "runner_progress";
+  std::ostringstream progress;
+  RunOptions with;
+  with.out_dir = (dir / "with").string();
+  with.progress = &progress;
+  RunOptions without;
+  without.out_dir = (dir / "without").string();
+  ASSERT_TRUE(RunScenario(*s, with).ok());
+  ASSERT_TRUE(RunScenario(*s, without).ok());
+  EXPECT_EQ(WithoutWall(Read(dir / "with" / "summary.json")),
+            WithoutWall(Read(dir / "without" / "summary.json")));
+  // Drawn in place and erased at the end: carriage returns, the phases, no newline.
+  const std::string shown = progress.str();
+  EXPECT_TRUE(testing::Contains(shown, "\rbodies [")) << shown;
+  EXPECT_TRUE(testing::Contains(shown, "movers [")) << shown;
+  EXPECT_EQ(shown.find('\n'), std::string::npos) << shown;
+  EXPECT_TRUE(testing::Contains(Read(dir / "with" / "summary.json"), "\"setup_seconds\":"));
+  fs::remove_all(dir);
 }
 
 TEST(RunnerTest, UnmetExpectationExitsOneAndIsAFailureInJunit) {
@@ -361,6 +507,122 @@ TEST(RunnerLoadTest, LatencyAndLateArrivalExpectationsAreChecked) {
   const std::string json = SummaryJson(r);
   EXPECT_TRUE(testing::Contains(json, "\"load\":{\"arrivals\":" + std::to_string(r.load_arrivals)))
       << json;
+}
+
+// ---- network profiles ----
+
+// Two providers, one on a 200 ms line: a query to it crosses that line twice (the query to
+// the provider, the answer back), so it takes exactly 2 × (200 − 4) ms longer than the same
+// query to the provider on the network's 4 ms links; everything else on the path is alike.
+const char* const kTwoProviders =
+    "scenario: network profiles\n"
+    "world:\n"
+    "  bodies: [{code: \"152021\"}, {code: \"041009\"}, {code: \"011002\"}]\n"
+    "  movers:\n"
+    "    - {from: \"041009\", to: \"152021\", count: 1}\n"
+    "    - {from: \"011002\", to: \"152021\", count: 1}\n"
+    "timeline:\n"
+    "  - {at: 1m, query: {id: near, from: 長岡市, to: 仙台市, person: 1}}\n"
+    "  - {at: 1m, query: {id: far, from: 長岡市, to: 札幌市, person: 2}}\n"
+    "expect:\n"
+    "  - {query: near, status: \"09\"}\n"
+    "  - {query: far, status: \"09\"}\n";
+
+netsim::Duration LatencyOf(const RunSummary& s, const std::string& id) {
+  for (const QueryOutcome& q : s.outcomes) {
+    if (q.id == id && q.completed_at) return *q.completed_at - q.submitted_at;
+  }
+  ADD_FAILURE() << "no completed query " << id;
+  return netsim::Duration();
+}
+
+TEST(RunnerNetworkTest, SlowBodyLinkRaisesThatProvidersLatency) {
+  const RunSummary plain = RunText(kTwoProviders, "net_plain", nullptr);
+  const RunSummary slow =
+      RunText(std::string(kTwoProviders) + "network: {bodies: [{body: 札幌市, latency: 200ms}]}\n",
+              "net_slow", nullptr);
+  EXPECT_TRUE(plain.passed());
+  EXPECT_TRUE(slow.passed());
+  // On uniform links both providers answer alike; the slow line changes only its body.
+  EXPECT_EQ(LatencyOf(plain, "far"), LatencyOf(plain, "near"));
+  EXPECT_EQ(LatencyOf(slow, "near"), LatencyOf(plain, "near"));
+  EXPECT_EQ(LatencyOf(slow, "far"), LatencyOf(plain, "far") + netsim::Duration::Millis(392));
+}
+
+// The core's permit check lies on every query's path once, the provider's chain once.
+TEST(RunnerNetworkTest, NwsDelaysLengthenEveryQuery) {
+  const RunSummary plain = RunText(kTwoProviders, "nws_plain", nullptr);
+  const RunSummary slow = RunText(std::string(kTwoProviders) +
+                                      "network: {nws: {permit_check: 53ms, "
+                                      "provider_processing: 55ms}}\n",
+                                  "nws_slow", nullptr);
+  EXPECT_TRUE(slow.passed());
+  // The defaults are 3 ms and 5 ms: 100 ms more in all.
+  EXPECT_EQ(LatencyOf(slow, "near"), LatencyOf(plain, "near") + netsim::Duration::Millis(100));
+}
+
+// Tokens are acquired in the setup hour before the start; a turnaround of two hours leaves
+// the first query without one (11), and a query after the tokens arrived is answered.
+TEST(RunnerNetworkTest, TokenTurnaroundBeyondTheSetupHourLeavesEarlyQueriesWithoutTokens) {
+  const RunSummary s = RunText(
+      "scenario: slow tokens\n"
+      "world:\n"
+      "  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+      "  movers: [{from: \"041009\", to: \"152021\", count: 1}]\n"
+      "network: {nws: {token_turnaround: 2h}}\n"
+      "timeline:\n"
+      "  - {at: 1m, query: {id: early, from: 長岡市, to: 仙台市, person: 1}}\n"
+      "  - {at: 3h, query: {id: late, from: 長岡市, to: 仙台市, person: 1}}\n"
+      "expect:\n"
+      "  - {query: early, status: \"11\"}\n"
+      "  - {query: late, status: \"09\"}\n",
+      "slow_tokens", nullptr);
+  EXPECT_TRUE(s.passed());
+  for (const ExpectationResult& r : s.expectations) {
+    EXPECT_TRUE(r.passed) << r.expectation.Describe() << ": " << r.actual;
+  }
+}
+
+// Log-normal latencies vary from message to message, each link drawing from its own seeded
+// stream: one seed still gives the same run, query for query.
+TEST(RunnerNetworkTest, LogNormalNetworkIsDeterministicForASeed) {
+  const std::string yaml =
+      "scenario: jitter\n"
+      "world:\n"
+      "  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+      "  movers: [{from: \"041009\", to: \"152021\", count: 20}]\n"
+      "network:\n"
+      "  latency: {lognormal: {median: 8ms, sigma: 0.8}}\n"
+      "  bandwidth: 10Mbps\n"
+      "  bodies: [{body: 仙台市, latency: {uniform: [20ms, 60ms]}, in_order: true}]\n"
+      "load:\n"
+      "  requester: \"152021\"\n"
+      "  provider: \"041009\"\n"
+      "  at: 1m\n"
+      "  open: {stages: [{duration: 30s, rate: 2/s}]}\n";
+  auto parsed = ParseScenario(yaml, "jitter.yaml");
+  ASSERT_TRUE(parsed.ok()) << parsed.error().message;
+  const RunSummary a = RunLoad(*parsed, "jitter_a");
+  const RunSummary b = RunLoad(*parsed, "jitter_b");
+  ASSERT_GT(a.load_arrivals, 30u);
+  EXPECT_EQ(Count(a, "09"), a.load_arrivals);
+  EXPECT_EQ(b.status_counts, a.status_counts);
+  EXPECT_EQ(b.p50, a.p50);
+  EXPECT_EQ(b.p95, a.p95);
+  EXPECT_EQ(b.max, a.max);
+  ASSERT_EQ(b.outcomes.size(), a.outcomes.size());
+  std::set<int64_t> latencies;
+  for (size_t i = 0; i < a.outcomes.size(); ++i) {
+    EXPECT_EQ(b.outcomes[i].submitted_at, a.outcomes[i].submitted_at) << i;
+    EXPECT_EQ(b.outcomes[i].completed_at, a.outcomes[i].completed_at) << i;
+    EXPECT_EQ(b.outcomes[i].status, a.outcomes[i].status) << i;
+    if (a.outcomes[i].completed_at) {
+      latencies.insert((*a.outcomes[i].completed_at - a.outcomes[i].submitted_at).micros());
+    }
+  }
+  // Fixed links would give every unhurried query the same latency.
+  EXPECT_GT(latencies.size(), a.outcomes.size() / 2);
+  EXPECT_EQ(WithoutWall(SummaryJson(b)), WithoutWall(SummaryJson(a)));
 }
 
 }  // namespace

@@ -3,12 +3,16 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
+#include <initializer_list>
 #include <string>
 #include <string_view>
+#include <utility>
 
 #include "netsim/rng.h"
+#include "netsim/sim_network.h"
 
 namespace renkei::scenarios {
 namespace {
@@ -528,6 +532,276 @@ TEST(ScenarioErrorTest, LatencyWithoutUnit) {
       FailsAt(Cat({kHead, "network: {latency: 4}\n"}), "5:20", "latency '4' is not a duration"));
 }
 
+// A network section with every field of the language: distributions, bandwidth, per-body
+// links and the NWS delays. A body's link starts from the network's fields.
+TEST(ScenarioNetworkTest, LinkProfilesAndDelaysParseToExactValues) {
+  const Result<Scenario> r = ParseScenario(
+      Cat({kHead,
+           "network:\n"
+           "  latency: {lognormal: {median: 4ms, sigma: 0.5, cap: 2s}}\n"
+           "  loss: 0.001\n"
+           "  bandwidth: 1Gbps\n"
+           "  in_order: true\n"
+           "  bodies:\n"
+           "    - {body: 仙台市, latency: {uniform: [150ms, 250ms]}, bandwidth: 512kbps}\n"
+           "    - {body: \"152021\", loss: 0.02, in_order: false}\n"
+           "  nws: {permit_check: 7ms, token_turnaround: 30s, provider_processing: 15ms}\n"}),
+      "net.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const NetworkSpec& n = r->network;
+  EXPECT_EQ(n.latency.model.kind, netsim::LatencyModel::Kind::kLogNormal);
+  EXPECT_EQ(n.latency.model.median, Duration::Millis(4));
+  EXPECT_DOUBLE_EQ(n.latency.model.sigma, 0.5);
+  EXPECT_EQ(n.latency.model.cap, Duration::Seconds(2));
+  EXPECT_FALSE(n.latency == Duration::Millis(4));  // not a fixed latency
+  EXPECT_DOUBLE_EQ(n.loss, 0.001);
+  EXPECT_EQ(n.bandwidth_bps, 1'000'000'000);
+  EXPECT_TRUE(n.in_order);
+  ASSERT_EQ(n.bodies.size(), 2u);
+  EXPECT_EQ(n.bodies[0].body, "041009");
+  EXPECT_EQ(n.bodies[0].pos.Describe(), "net.yaml:11:7");
+  EXPECT_EQ(n.bodies[0].link.latency.model.kind, netsim::LatencyModel::Kind::kUniform);
+  EXPECT_EQ(n.bodies[0].link.latency.model.min, Duration::Millis(150));
+  EXPECT_EQ(n.bodies[0].link.latency.model.max, Duration::Millis(250));
+  EXPECT_EQ(n.bodies[0].link.bandwidth_bps, 512'000);
+  EXPECT_DOUBLE_EQ(n.bodies[0].link.loss, 0.001);  // the network's
+  EXPECT_TRUE(n.bodies[0].link.in_order);          // the network's
+  EXPECT_EQ(n.bodies[1].body, "152021");
+  EXPECT_EQ(n.bodies[1].link.latency.model.kind, netsim::LatencyModel::Kind::kLogNormal);
+  EXPECT_EQ(n.bodies[1].link.latency.model.median, Duration::Millis(4));
+  EXPECT_DOUBLE_EQ(n.bodies[1].link.loss, 0.02);
+  EXPECT_EQ(n.bodies[1].link.bandwidth_bps, 1'000'000'000);
+  EXPECT_FALSE(n.bodies[1].link.in_order);
+  EXPECT_EQ(n.permit_check, Duration::Millis(7));
+  EXPECT_EQ(n.token_turnaround, Duration::Seconds(30));
+  EXPECT_EQ(n.provider_processing, Duration::Millis(15));
+
+  const netsim::LinkProfile p = n.bodies[1].link.Profile();
+  EXPECT_EQ(p.latency.kind, netsim::LatencyModel::Kind::kLogNormal);
+  EXPECT_EQ(p.loss.kind, netsim::LossModel::Kind::kBernoulli);
+  EXPECT_DOUBLE_EQ(p.loss.p, 0.02);
+  EXPECT_EQ(p.bandwidth_bps, 1'000'000'000);
+  EXPECT_FALSE(p.in_order);
+}
+
+// Fields written before `latency` in the map still start from it: order does not matter.
+TEST(ScenarioNetworkTest, BodiesBeforeTheNetworkFieldsStillInheritThem) {
+  const Result<Scenario> r =
+      ParseScenario(Cat({kHead,
+                         "network: {bodies: [{body: 長岡市, bandwidth: 0}], latency: {fixed: 9ms}, "
+                         "bandwidth: 100Mbps}\n"}),
+                    "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->network.latency, Duration::Millis(9));
+  EXPECT_EQ(r->network.bandwidth_bps, 100'000'000);
+  ASSERT_EQ(r->network.bodies.size(), 1u);
+  EXPECT_EQ(r->network.bodies[0].link.latency, Duration::Millis(9));
+  EXPECT_EQ(r->network.bodies[0].link.bandwidth_bps, 0);  // unlimited, the body's own
+}
+
+TEST(ScenarioNetworkTest, OmittedNetworkFieldsKeepTheComponentsDefaults) {
+  const Result<Scenario> r = ParseScenario(Cat({kHead, "network: {latency: 0}\n"}), "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const NetworkSpec& n = r->network;
+  EXPECT_EQ(n.latency, Duration());
+  EXPECT_EQ(n.bandwidth_bps, 0);
+  EXPECT_FALSE(n.in_order);
+  EXPECT_TRUE(n.bodies.empty());
+  EXPECT_FALSE(n.permit_check.has_value());
+  EXPECT_FALSE(n.token_turnaround.has_value());
+  EXPECT_FALSE(n.provider_processing.has_value());
+  const netsim::LinkProfile p = n.Profile();
+  EXPECT_EQ(p.latency.kind, netsim::LatencyModel::Kind::kFixed);
+  EXPECT_EQ(p.latency.fixed, Duration());
+  EXPECT_EQ(p.loss.kind, netsim::LossModel::Kind::kNone);
+}
+
+TEST(ScenarioNetworkTest, BandwidthUnitsAreDecimal) {
+  for (const auto& [text, bps] :
+       std::initializer_list<std::pair<const char*, int64_t>>{{"0", 0},
+                                                              {"0bps", 0},
+                                                              {"9600bps", 9600},
+                                                              {"512kbps", 512'000},
+                                                              {"100Mbps", 100'000'000},
+                                                              {"10Gbps", 10'000'000'000},
+                                                              {"1000Gbps", 1'000'000'000'000}}) {
+    const Result<Scenario> r =
+        ParseScenario(Cat({kHead, "network: {bandwidth: ", text, "}\n"}), "s.yaml");
+    ASSERT_TRUE(r.ok()) << text << ": " << r.error().message;
+    EXPECT_EQ(r->network.bandwidth_bps, bps) << text;
+  }
+}
+
+TEST(ScenarioErrorTest, NegativeFixedLatency) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {latency: {fixed: -1ms}}\n"}), "5:28",
+                      "fixed '-1ms' is negative; expected a duration of 0 or more"));
+}
+
+TEST(ScenarioErrorTest, NegativeUniformLatency) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {latency: {uniform: [-2ms, 10ms]}}\n"}), "5:31",
+                      "uniform[1] '-2ms' is negative; expected a duration of 0 or more"));
+}
+
+TEST(ScenarioErrorTest, NegativeNwsDelay) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {nws: {permit_check: -3ms}}\n"}), "5:31",
+                      "permit_check '-3ms' is negative; expected a duration of 0 or more"));
+}
+
+TEST(ScenarioErrorTest, UnknownLatencyDistribution) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {latency: {pareto: {scale: 4ms}}}\n"}), "5:21",
+                      "unknown latency distribution 'pareto'; expected fixed, uniform or "
+                      "lognormal"));
+}
+
+TEST(ScenarioErrorTest, LatencyWithTwoDistributions) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {latency: {fixed: 4ms, uniform: [1ms, 2ms]}}\n"}),
+                      "5:33",
+                      "latency with both fixed and uniform; expected exactly one distribution"));
+}
+
+TEST(ScenarioErrorTest, LatencyAsAList) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {latency: [2ms, 10ms]}\n"}), "5:20",
+                      "latency is a list; expected a duration such as 4ms, or one distribution"));
+}
+
+TEST(ScenarioErrorTest, UnknownNetworkField) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {jitter: 2ms}\n"}), "5:11",
+                      "unknown field 'jitter' in network; expected one of latency, loss, "
+                      "bandwidth, in_order, bodies, nws"));
+}
+
+TEST(ScenarioErrorTest, UnknownLogNormalField) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kHead, "network: {latency: {lognormal: {median: 4ms, sigma: 0.5, mean: 5ms}}}\n"}),
+      "5:58", "unknown field 'mean' in lognormal; expected one of median, sigma, cap"));
+}
+
+TEST(ScenarioErrorTest, UnknownBodyLinkField) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {bodies: [{body: 仙台市, jitter: 1ms}]}\n"}), "5:32",
+                      "unknown field 'jitter' in a body's link; expected one of body, latency, "
+                      "loss, bandwidth, in_order"));
+}
+
+TEST(ScenarioErrorTest, UnknownNwsField) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {nws: {permit_lifetime: 5m}}\n"}), "5:17",
+                      "unknown field 'permit_lifetime' in nws; expected one of permit_check, "
+                      "token_turnaround, provider_processing"));
+}
+
+TEST(ScenarioErrorTest, BandwidthInBytesPerSecond) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {bandwidth: 100MBps}\n"}), "5:22",
+                      "bandwidth '100MBps' is not a bandwidth; expected a bandwidth written as a "
+                      "whole number followed by bps, kbps, Mbps or Gbps"));
+}
+
+TEST(ScenarioErrorTest, BandwidthWithAFraction) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {bandwidth: 1.5Gbps}\n"}), "5:22",
+                      "bandwidth '1.5Gbps' is not a bandwidth"));
+}
+
+TEST(ScenarioErrorTest, BandwidthWithoutUnit) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {bandwidth: 100}\n"}), "5:22",
+                      "bandwidth '100' is not a bandwidth"));
+}
+
+TEST(ScenarioErrorTest, NegativeBandwidth) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {bandwidth: -1Mbps}\n"}), "5:22",
+                      "bandwidth '-1Mbps' is negative"));
+}
+
+TEST(ScenarioErrorTest, BandwidthAboveATerabit) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {bandwidth: 1001Gbps}\n"}), "5:22",
+                      "bandwidth '1001Gbps' is too high; expected a bandwidth of at most "
+                      "1000Gbps"));
+}
+
+TEST(ScenarioErrorTest, LogNormalSigmaOfZero) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {latency: {lognormal: {median: 4ms, sigma: 0}}}\n"}),
+                      "5:53",
+                      "sigma '0' is out of range; expected a number above 0 and at most 3"));
+}
+
+TEST(ScenarioErrorTest, LogNormalSigmaAboveThree) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {latency: {lognormal: {median: 4ms, sigma: 3.5}}}\n"}),
+                      "5:53", "sigma '3.5' is out of range"));
+}
+
+TEST(ScenarioErrorTest, LogNormalSigmaAsText) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {latency: {lognormal: {median: 4ms, sigma: wide}}}\n"}),
+                      "5:53", "sigma 'wide' is not a number"));
+}
+
+TEST(ScenarioErrorTest, LogNormalWithoutSigma) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {latency: {lognormal: {median: 4ms}}}\n"}), "5:32",
+                      "lognormal has no 'sigma'; expected sigma:"));
+}
+
+TEST(ScenarioErrorTest, LogNormalMedianOfZero) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {latency: {lognormal: {median: 0, sigma: 1}}}\n"}),
+                      "5:41", "median '0' is zero; expected a duration above 0"));
+}
+
+TEST(ScenarioErrorTest, LogNormalCapBelowTheMedian) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kHead, "network: {latency: {lognormal: {median: 40ms, sigma: 1, cap: 10ms}}}\n"}),
+      "5:62", "cap '10ms' is below the median '40ms'"));
+}
+
+TEST(ScenarioErrorTest, UniformMinAboveMax) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {latency: {uniform: [10ms, 2ms]}}\n"}), "5:37",
+                      "uniform's max '2ms' is below its min '10ms'; expected [min, max]"));
+}
+
+TEST(ScenarioErrorTest, UniformWithThreeValues) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {latency: {uniform: [1ms, 2ms, 3ms]}}\n"}), "5:30",
+                      "uniform has 3 values; expected [min, max]"));
+}
+
+TEST(ScenarioErrorTest, UniformAsADuration) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {latency: {uniform: 4ms}}\n"}), "5:30",
+                      "uniform is '4ms'; expected [min, max]"));
+}
+
+TEST(ScenarioErrorTest, BodyLinkLossOfOne) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {bodies: [{body: 仙台市, loss: 1}]}\n"}), "5:38",
+                      "loss '1' is out of range; expected a number from 0 up to but not "
+                      "including 1"));
+}
+
+TEST(ScenarioErrorTest, NegativeBodyLinkLoss) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {bodies: [{body: 仙台市, loss: -0.1}]}\n"}), "5:38",
+                      "loss '-0.1' is out of range"));
+}
+
+TEST(ScenarioErrorTest, BodyLinkAtAnUndeclaredBody) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {bodies: [{body: 札幌市, latency: 200ms}]}\n"}), "5:27",
+                      "body '札幌市' is not a body declared in world.bodies; expected the code or "
+                      "name of a body in world.bodies (152021 長岡市, 041009 仙台市)"));
+}
+
+TEST(ScenarioErrorTest, BodyLinkGivenTwice) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kHead, "network:\n", "  bodies:\n", "    - {body: 仙台市, latency: 200ms}\n",
+           "    - {body: \"041009\", loss: 0.1}\n"}),
+      "8:14", "body 041009 (仙台市) has two entries in network.bodies (first at s.yaml:7:7)"));
+}
+
+TEST(ScenarioErrorTest, BodyLinkWithoutBody) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {bodies: [{latency: 200ms}]}\n"}), "5:20",
+                      "a body's link has no 'body'; expected body:"));
+}
+
+TEST(ScenarioErrorTest, BodyLinkThatChangesNothing) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {bodies: [{body: 仙台市}]}\n"}), "5:20",
+                      "a body's link has no field besides body; expected at least one of "
+                      "latency, loss, bandwidth, in_order"));
+}
+
+TEST(ScenarioErrorTest, InOrderAsText) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "network: {in_order: yes}\n"}), "5:21",
+                      "in_order is 'yes'; expected true or false"));
+}
+
 // ---- timeline ----
 
 TEST(ScenarioErrorTest, UnknownQueryField) {
@@ -557,7 +831,8 @@ TEST(ScenarioErrorTest, EventWithTwoKinds) {
 
 TEST(ScenarioErrorTest, EventWithoutKind) {
   EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, narration: x}\n"}), "6:5",
-                      "an event has no query, decide, fault, move_in, attack or batch"));
+                      "an event has no query, decide, fault, move_in, attack, batch, flag, "
+                      "replica, rotate_key, partition or loss"));
 }
 
 TEST(ScenarioErrorTest, DuplicateQueryId) {
@@ -927,6 +1202,291 @@ TEST(ScenarioErrorTest, UnvaccinatedEqualsNegative) {
   EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", kBatchB1, "expect:\n",
                            "  - {unvaccinated: {batch: b1}, equals: -1}\n"}),
                       "8:41", "equals '-1' is out of range"));
+}
+
+// ---- flags, replicas, key rotation, partitions and loss changes in the timeline ----
+
+TEST(ScenarioParseTest, FlagReplicaAndRotateKeyEventsParseToExactValues) {
+  const Result<Scenario> r = ParseScenario(
+      Cat({kHead, "timeline:\n",
+           "  - {at: 2m, flag: {body: 仙台市, person: 1, kind: suppress, tm: TM00160200000002, "
+           "reason: DV等支援措置}}\n",
+           "  - {at: 4m, flag: {body: \"152021\", person: 2, kind: self-info-blocked, "
+           "reason: 解除, clear: true}}\n",
+           "  - {at: 5m, replica: {body: 仙台市, person: 3}}\n",
+           "  - {at: 6m, replica: {body: 長岡市, person: 3, tm: TM00160200000002, payload: "
+           "'{\"dose\":4}'}}\n",
+           "  - {at: 7m, rotate_key: {body: 仙台市}}\n"}),
+      "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->timeline.size(), 5u);
+  const FlagSpec& set = r->timeline[0].flag;
+  EXPECT_EQ(r->timeline[0].kind, TimelineEvent::Kind::kFlag);
+  EXPECT_EQ(set.body, "041009");
+  EXPECT_EQ(set.person, 1);
+  EXPECT_EQ(set.kind, "suppress");
+  EXPECT_EQ(set.tm, "TM00160200000002");
+  EXPECT_EQ(set.reason, "DV等支援措置");
+  EXPECT_FALSE(set.clear);
+  EXPECT_EQ(set.pos.Describe(), "s.yaml:6:20");
+  const FlagSpec& cleared = r->timeline[1].flag;
+  EXPECT_EQ(cleared.body, "152021");
+  EXPECT_EQ(cleared.person, 2);
+  EXPECT_EQ(cleared.kind, "self-info-blocked");
+  EXPECT_EQ(cleared.tm, "");
+  EXPECT_TRUE(cleared.clear);
+  EXPECT_EQ(r->timeline[2].kind, TimelineEvent::Kind::kReplica);
+  EXPECT_EQ(r->timeline[2].replica.body, "041009");
+  EXPECT_EQ(r->timeline[2].replica.person, 3);
+  EXPECT_EQ(r->timeline[2].replica.tm, "TM00160200000001");
+  EXPECT_EQ(r->timeline[2].replica.payload, "");
+  EXPECT_EQ(r->timeline[3].replica.body, "152021");
+  EXPECT_EQ(r->timeline[3].replica.tm, "TM00160200000002");
+  EXPECT_EQ(r->timeline[3].replica.payload, "{\"dose\":4}");
+  EXPECT_EQ(r->timeline[4].kind, TimelineEvent::Kind::kRotateKey);
+  EXPECT_EQ(r->timeline[4].rotate_key.body, "041009");
+  EXPECT_EQ(r->timeline[4].at, Duration::Minutes(7));
+}
+
+TEST(ScenarioParseTest, PartitionAndLossEventsParseToExactValues) {
+  const Result<Scenario> r = ParseScenario(
+      Cat({kHead, "timeline:\n", "  - {at: 1m, partition: {side: 仙台市, for: 30s}}\n",
+           "  - {at: 2m, partition: {side: [core, \"152021\"], for: 1h}}\n",
+           "  - {at: 3m, loss: {body: 長岡市, rate: 0.2, for: 1m}}\n",
+           "  - {at: 4m, loss: {rate: 0}}\n"}),
+      "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->timeline.size(), 4u);
+  EXPECT_EQ(r->timeline[0].kind, TimelineEvent::Kind::kPartition);
+  EXPECT_EQ(r->timeline[0].partition.side, (std::vector<std::string>{"041009"}));
+  EXPECT_EQ(r->timeline[0].partition.duration, Duration::Seconds(30));
+  EXPECT_EQ(r->timeline[1].partition.side, (std::vector<std::string>{"core", "152021"}));
+  EXPECT_EQ(r->timeline[1].partition.duration, Duration::Hours(1));
+  EXPECT_EQ(r->timeline[2].kind, TimelineEvent::Kind::kLoss);
+  EXPECT_EQ(r->timeline[2].loss.body, "152021");
+  EXPECT_EQ(r->timeline[2].loss.rate, 0.2);
+  EXPECT_EQ(r->timeline[2].loss.duration, Duration::Minutes(1));
+  EXPECT_EQ(r->timeline[3].loss.body, "");
+  EXPECT_EQ(r->timeline[3].loss.rate, 0.0);
+  EXPECT_EQ(r->timeline[3].loss.duration, Duration());
+}
+
+// Three bodies, mover 1 between Sendai and Nagaoka, mover 2 from Sapporo: lines 1-4.
+constexpr std::string_view kThreeBodies =
+    "scenario: t\n"
+    "world:\n"
+    "  bodies: [{code: \"152021\"}, {code: \"041009\"}, {code: \"011002\"}]\n"
+    "  movers: [{from: \"041009\", to: \"152021\"}, {from: \"011002\", to: \"152021\"}]\n";
+
+TEST(ScenarioErrorTest, FlagEventWithAnUnknownField) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 1m, flag: {body: 仙台市, person: 1, kind: suppress, reason: r, "
+                   "clr: true}}\n"}),
+              "6:70", "unknown field 'clr' in a flag event; expected one of body"));
+}
+
+TEST(ScenarioErrorTest, FlagEventWithoutReason) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n",
+                           "  - {at: 1m, flag: {body: 仙台市, person: 1, kind: suppress}}\n"}),
+                      "6:20", "a flag event has no 'reason'"));
+}
+
+TEST(ScenarioErrorTest, FlagEventOfAnUnknownKind) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 1m, flag: {body: 仙台市, person: 1, kind: hide, reason: r}}\n"}),
+              "6:49", "unknown flag kind 'hide'; expected suppress or self-info-blocked"));
+}
+
+TEST(ScenarioErrorTest, FlagEventTmWithASelfInfoBlock) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n",
+                           "  - {at: 1m, flag: {body: 仙台市, person: 1, kind: self-info-blocked, "
+                           "tm: TM00160200000001, reason: r}}\n"}),
+                      "6:68",
+                      "tm with kind: self-info-blocked; expected tm only with kind: suppress"));
+}
+
+TEST(ScenarioErrorTest, FlagEventClearIsNotABoolean) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 1m, flag: {body: 仙台市, person: 1, kind: suppress, reason: r, "
+                   "clear: yes}}\n"}),
+              "6:77", "clear is 'yes'; expected true or false"));
+}
+
+TEST(ScenarioErrorTest, FlagEventPersonOutOfRange) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 1m, flag: {body: 仙台市, person: 4, kind: suppress, reason: r}}\n"}),
+              "6:40", "person '4' is out of range; expected an integer from 1 to 3"));
+}
+
+TEST(ScenarioErrorTest, FlagEventPersonNotRegisteredAtTheBody) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kThreeBodies, "timeline:\n",
+                   "  - {at: 1m, flag: {body: 仙台市, person: 2, kind: suppress, reason: r}}\n"}),
+              "6:40", "person 2 moved from 011002 to 152021 and is not registered at 041009"));
+}
+
+TEST(ScenarioErrorTest, FlagEventPersonOfARandomMover) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kNational, "timeline:\n",
+                   "  - {at: 1m, flag: {body: 仙台市, person: 1, kind: suppress, reason: r}}\n"}),
+              "7:40", "drawn at random"));
+}
+
+TEST(ScenarioErrorTest, FlagEventAtAnUndeclaredBody) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 1m, flag: {body: 札幌市, person: 1, kind: suppress, reason: r}}\n"}),
+              "6:27", "body '札幌市' is not a body declared in world.bodies"));
+}
+
+TEST(ScenarioErrorTest, FlagEventAtTheNewHomeBeforeTheMoveIn) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 1m, flag: {body: 長岡市, person: 2, kind: suppress, reason: r}}\n",
+                   "  - {at: 5m, move_in: {person: 2}}\n"}),
+              "6:40", "flag at 152021 for person 2 before they move in there (at s.yaml:7:5)"));
+}
+
+TEST(ScenarioErrorTest, ReplicaWithAnUnknownField) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kHead, "timeline:\n", "  - {at: 1m, replica: {body: 仙台市, person: 1, dose: 2}}\n"}),
+      "6:46", "unknown field 'dose' in a replica; expected one of body, person, tm, payload"));
+}
+
+TEST(ScenarioErrorTest, ReplicaWithoutPerson) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, replica: {body: 仙台市}}\n"}),
+                      "6:23", "a replica has no 'person'"));
+}
+
+TEST(ScenarioErrorTest, ReplicaPersonAsQuotedText) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, replica: {body: 仙台市, person: \"1\"}}\n"}),
+              "6:43", "person is the quoted text '1'"));
+}
+
+TEST(ScenarioErrorTest, ReplicaPersonNotRegisteredAtTheBody) {
+  EXPECT_TRUE(FailsAt(
+      Cat({kThreeBodies, "timeline:\n", "  - {at: 1m, replica: {body: 札幌市, person: 1}}\n"}),
+      "6:43", "person 1 moved from 041009 to 152021 and is not registered at 011002"));
+}
+
+TEST(ScenarioErrorTest, ReplicaPersonOfARandomMover) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kNational, "timeline:\n", "  - {at: 1m, replica: {body: 仙台市, person: 1}}\n"}),
+              "7:43", "drawn at random"));
+}
+
+TEST(ScenarioErrorTest, ReplicaTmOfTheWrongKind) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n",
+                   "  - {at: 1m, replica: {body: 仙台市, person: 1, tm: JT00160200000001}}\n"}),
+              "6:50", "expected a TM code"));
+}
+
+TEST(ScenarioErrorTest, ReplicaWithABlankPayload) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n",
+                           "  - {at: 1m, replica: {body: 仙台市, person: 1, payload: \" \"}}\n"}),
+                      "6:55", "payload is blank"));
+}
+
+TEST(ScenarioErrorTest, ReplicaPayloadAboveOneMebibyte) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, replica: {body: 仙台市, person: 1, ",
+                           "payload: ", std::string((size_t{1} << 20) + 1, 'x'), "}}\n"}),
+                      "6:55", "payload of 1048577 bytes; expected the record's text"));
+}
+
+TEST(ScenarioErrorTest, ReplicaAtTheNewHomeBeforeTheMoveIn) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 5m, move_in: {person: 2}}\n",
+                           "  - {at: 5m, replica: {body: 長岡市, person: 2}}\n",
+                           "  - {at: 4m, replica: {body: 長岡市, person: 2}}\n"}),
+                      "8:43", "replica at 152021 for person 2 before they move in there"));
+}
+
+TEST(ScenarioErrorTest, RotateKeyWithAnUnknownField) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, rotate_key: {body: 仙台市, key: 2}}\n"}),
+              "6:38", "unknown field 'key' in a rotate_key; expected one of body"));
+}
+
+TEST(ScenarioErrorTest, RotateKeyWithoutBody) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, rotate_key: {}}\n"}), "6:26",
+                      "a rotate_key has no 'body'"));
+}
+
+TEST(ScenarioErrorTest, RotateKeyAtTheCore) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, rotate_key: {body: core}}\n"}),
+                      "6:33", "body 'core' is not a body declared in world.bodies"));
+}
+
+TEST(ScenarioErrorTest, PartitionWithoutFor) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, partition: {side: 仙台市}}\n"}),
+                      "6:25", "a partition has no 'for'"));
+}
+
+TEST(ScenarioErrorTest, PartitionWithAnUnknownField) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n",
+                           "  - {at: 1m, partition: {between: [仙台市, 長岡市], for: 1m}}\n"}),
+                      "6:26", "unknown field 'between' in a partition; expected one of side, for"));
+}
+
+TEST(ScenarioErrorTest, PartitionWithAnEmptySide) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, partition: {side: [], for: 1m}}\n"}),
+                      "6:32", "side is an empty list; expected at least one body or core"));
+}
+
+TEST(ScenarioErrorTest, PartitionNamingABodyTwice) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n",
+                           "  - {at: 1m, partition: {side: [仙台市, \"041009\"], for: 1m}}\n"}),
+                      "6:38", "side names 041009 twice; expected each body (or core) once"));
+}
+
+TEST(ScenarioErrorTest, PartitionOfAnUndeclaredBody) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, partition: {side: 札幌市, for: 1m}}\n"}),
+              "6:32", "side '札幌市' is not a body declared in world.bodies"));
+}
+
+TEST(ScenarioErrorTest, PartitionOfZeroDuration) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, partition: {side: core, for: 0}}\n"}),
+              "6:43", "for '0' is zero; expected a duration above 0"));
+}
+
+TEST(ScenarioErrorTest, LossWithoutRate) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, loss: {body: 仙台市}}\n"}), "6:20",
+                      "a loss change has no 'rate'"));
+}
+
+TEST(ScenarioErrorTest, LossWithAnUnknownField) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, loss: {rate: 0.2, latency: 5ms}}\n"}),
+              "6:32", "unknown field 'latency' in a loss change; expected one of body, rate, for"));
+}
+
+TEST(ScenarioErrorTest, LossRateOfOne) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, loss: {rate: 1}}\n"}), "6:27",
+              "rate '1' is out of range; expected a number from 0 up to but not including 1"));
+}
+
+TEST(ScenarioErrorTest, LossRateAsQuotedText) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, loss: {rate: \"0.2\"}}\n"}), "6:27",
+                      "rate is the quoted text '0.2'"));
+}
+
+TEST(ScenarioErrorTest, LossAtAnUndeclaredBody) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, loss: {body: 札幌市, rate: 0.2}}\n"}),
+              "6:27", "body '札幌市' is not a body declared in world.bodies"));
+}
+
+TEST(ScenarioErrorTest, LossForZero) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, loss: {rate: 0.2, for: 0s}}\n"}),
+                      "6:37", "for '0s' is zero; expected a duration above 0"));
 }
 
 // ---- expectations ----

@@ -38,6 +38,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "netsim/crypto.h"
@@ -197,6 +198,11 @@ class SimNetwork {
   // The link's loss model becomes `loss` for messages sent at or after `at` (a scenario
   // "fault" event). A Gilbert–Elliott chain keeps its state across changes.
   Status ChangeLoss(std::string_view from, std::string_view to, SimTime at, LossModel loss);
+  // The loss model of link (from, to) for a message sent at `at`: its profile's, or the latest
+  // ChangeLoss at or before `at` (so a temporary change can restore what was there).
+  Result<LossModel> LossAt(std::string_view from, std::string_view to, SimTime at) const;
+  // Every link as (from, to), in the order they were added.
+  std::vector<std::pair<std::string, std::string>> Links() const;
 
   // Deterministic drops for compliance tests, checked for every message on the link.
   // The `n`-th message ever sent on the link (from 1).

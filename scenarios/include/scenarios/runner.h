@@ -23,6 +23,10 @@ struct RunOptions {
   std::optional<uint64_t> seed;  // overrides the scenario's
   std::string out_dir = "out/run";
   std::ostream* narration = nullptr;  // step-by-step account for trainers when set
+  // A one-line progress display (building bodies, registering movers, the simulated clock),
+  // redrawn in place with carriage returns at most five times a second: for a terminal only
+  // (the CLI passes stderr when it is a TTY). Nothing in the results depends on it.
+  std::ostream* progress = nullptr;
 };
 
 struct ExpectationResult {
@@ -71,6 +75,7 @@ struct RunSummary {
   bool passed() const;
   // Wall-clock figures, kept apart: they differ between runs.
   double wall_seconds = 0;
+  double wall_setup_seconds = 0;  // building the world and its tokens, before the start
   double wall_queries_per_second = 0;
   int64_t peak_rss_kib = 0;  // the process's peak resident set (getrusage)
 };

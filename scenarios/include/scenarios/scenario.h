@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "netsim/result.h"
+#include "netsim/sim_network.h"
 #include "netsim/time.h"
 
 namespace renkei::scenarios {
@@ -73,6 +74,9 @@ struct FlagSpec {
   std::string kind;  // "suppress" | "self-info-blocked"
   std::string tm;    // empty: every item
   std::string reason;
+  // A timeline `flag` event only: clears the flag (ClearSuppression, or self-info unblocked)
+  // instead of setting it.
+  bool clear = false;
   SourcePos pos;
 };
 
@@ -87,9 +91,44 @@ struct WorldSpec {
   std::vector<FlagSpec> flags;
 };
 
-struct NetworkSpec {
-  netsim::Duration latency = netsim::Duration::Millis(4);  // fixed, every link
-  double loss = 0.0;                                       // Bernoulli, every link
+// A link's one-way latency as the file gives it: `4ms` (fixed) or a distribution map
+// (`{fixed: …}`, `{uniform: [min, max]}`, `{lognormal: {median: …, sigma: …}}`).
+struct LatencySpec {
+  netsim::LatencyModel model = netsim::LatencyModel::Fixed(netsim::Duration::Millis(4));
+  // True when the latency is fixed at `fixed`: the plain form `latency: 4ms` still reads as
+  // the duration it is (`spec.network.latency == Duration::Millis(4)`).
+  bool operator==(netsim::Duration fixed) const {
+    return model.kind == netsim::LatencyModel::Kind::kFixed && model.fixed == fixed;
+  }
+};
+
+// One link's profile: the network's default, or a body's link to the interface system.
+struct LinkSpec {
+  LatencySpec latency;
+  double loss = 0.0;                    // Bernoulli
+  int64_t bandwidth_bps = 0;            // 0: unlimited (no serialization delay)
+  bool in_order = false;                // true: arrivals never overtake each other on the link
+  netsim::LinkProfile Profile() const;  // what World and SimNetwork take
+};
+
+// A body's own link (both directions, body ↔ interface system): the network's profile with
+// the fields the entry gives replaced.
+struct BodyLinkSpec {
+  std::string body;  // 地方公共団体コード
+  LinkSpec link;
+  SourcePos pos;
+};
+
+// The network section: its own fields (inherited) are the profile of every link no entry of
+// `bodies` replaces.
+struct NetworkSpec : LinkSpec {
+  std::vector<BodyLinkSpec> bodies;  // in file order, each body once
+  // `nws:` delays. Empty: the component's own default stays (netsim::NwsCoreConfig's
+  // permit_check_delay and token_turnaround, middleware::IntermediateServerConfig's
+  // processing_delay), so the defaults live in one place.
+  std::optional<netsim::Duration> permit_check;         // the core's list check and signing
+  std::optional<netsim::Duration> token_turnaround;     // the core's 符号取得 turnaround
+  std::optional<netsim::Duration> provider_processing;  // each provider's chain, per query
 };
 
 struct QuerySpec {
@@ -145,15 +184,67 @@ struct BatchSpec {
   std::vector<int> persons;             // mover numbers in line order (`movers: all` expanded)
 };
 
+// A vaccination replica (副本) registered during the run by the body's replica registrar, as
+// setup registers one for each vaccinated mover: a new dose is a new record (its own record
+// id and record key "dose-<n>", n counting the person's doses at the body).
+struct ReplicaSpec {
+  std::string body;  // 地方公共団体コード of the body holding the replica
+  int person = 0;    // mover number, registered at `body`
+  std::string tm = "TM00160200000001";
+  std::string payload;  // empty: a generated dose record (JSON)
+};
+
+// The body's replica data key is rotated by its operator (RotateReplicaKey): new records are
+// sealed under the new key, older ones stay readable under theirs.
+struct RotateKeySpec {
+  std::string body;  // 地方公共団体コード
+};
+
+// The listed nodes are cut off from every other node for `duration` (SimNetwork::AddPartition):
+// messages between them and the rest are dropped, the nodes themselves keep running. The
+// network is a star (each body's one link goes to the interface system, which links to the
+// core), so a body on the list loses its link, and `core` loses the core's links.
+struct PartitionSpec {
+  std::vector<std::string> side;  // 地方公共団体コード of bodies, or "core"; each once
+  netsim::Duration duration;
+};
+
+// Messages on some links are lost with probability `rate` from now (SimNetwork::ChangeLoss):
+// the body's two links (to and from the interface system), or every link of the network.
+struct LossSpec {
+  std::string body;  // 地方公共団体コード; empty: every link
+  double rate = 0;   // 0 up to but not including 1
+  // Above zero: each link gets its earlier loss model back after this long. Zero: the change
+  // stays (until a later loss event).
+  netsim::Duration duration;
+};
+
 struct TimelineEvent {
   netsim::Duration at;  // after the scenario's start
-  enum class Kind { kQuery, kDecision, kFault, kMoveIn, kAttack, kBatch } kind = Kind::kQuery;
+  enum class Kind {
+    kQuery,
+    kDecision,
+    kFault,
+    kMoveIn,
+    kAttack,
+    kBatch,
+    kFlag,
+    kReplica,
+    kRotateKey,
+    kPartition,
+    kLoss,
+  } kind = Kind::kQuery;
   QuerySpec query;
   DecisionSpec decision;
   FaultSpec fault;
   MoveInSpec move_in;
   AttackSpec attack;
   BatchSpec batch;
+  FlagSpec flag;  // kFlag: set (or, with `clear`, clear) a flag as world.flags sets one
+  ReplicaSpec replica;
+  RotateKeySpec rotate_key;
+  PartitionSpec partition;
+  LossSpec loss;
   std::string narration;  // optional line shown with --narrate
   SourcePos pos;
 };
@@ -245,10 +336,19 @@ struct Scenario {
 // fields, wrong types, bad codes, unknown bodies (not in the shipped registry, or not declared
 // in world.bodies), negative or malformed durations, movers or persons out of range, duplicate
 // query or batch ids, decisions or attacks naming unknown queries (or an attack not after its
-// query), a move_in after a use of the registration it creates, expectations naming unknown
+// query), a move_in after a use of the registration it creates (a query, batch, flag or
+// replica at the new home), a partition naming a node twice, link profiles out of bounds
+// (unknown latency distributions, a uniform min above its max, a log-normal sigma outside
+// (0, 3], bandwidths in other units, a body's link given twice), expectations naming unknown
 // batches, unknown expectation kinds, statuses or provision outcomes.
+//
+// Files named by `include:` are read relative to the including file and merged in first (the
+// including file last), and timeline `use:` entries are expanded from `templates:` before the
+// checks; messages name the file (the scenario or an include) the mistake is in.
+// docs/scenarios.md, "Includes and templates".
 Result<Scenario> LoadScenario(const std::string& path);
-// The same from text; `source_name` stands in for the file name in messages.
+// The same from text; `source_name` stands in for the file name in messages, and includes are
+// read relative to its directory.
 Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source_name);
 
 }  // namespace renkei::scenarios

@@ -17,6 +17,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -58,8 +59,11 @@ struct WorldOptions {
   std::string registry_path;  // empty: the shipped netsim/data/institutions.csv
   RegistryKind registry = RegistryKind::kShipped;
   std::string permit_list_path;  // empty: the shipped netsim/data/permit_list.csv
-  netsim::LinkProfile link;      // every link's profile
-  netsim::NwsCoreConfig core;    // node names and delays (send_via is set to the interface)
+  netsim::LinkProfile link;      // every link's profile, but for those in body_links
+  // lgcode → the profile of that body's link to the interface system (both directions), for a
+  // body on a slower or lossier line than the rest; used when AddBody adds the body.
+  std::map<std::string, netsim::LinkProfile, std::less<>> body_links;
+  netsim::NwsCoreConfig core;  // node names and delays (send_via is set to the interface)
   // Timeouts, retries, deadlines for every intermediate server (institution, keys and paths
   // are filled in per body).
   middleware::IntermediateServerConfig server;
@@ -134,6 +138,13 @@ class World {
   std::string Password(std::string_view body, std::string_view account) const;
   Result<netsim::Session> LoginRenewing(netsim::StaffDirectory& staff, std::string_view lgcode,
                                         std::string_view account, std::string_view prefix);
+  // Calls `call` with the body's kept addressing-server session for `account` (a link system
+  // stays logged in, as the 住基ネット CS does; a world of the whole country acquires tens of
+  // thousands of tokens in its setup), logging in again once if the directory no longer knows
+  // the session (idle timeout, password expiry).
+  template <typename T>
+  Result<T> WithKeptSession(Body& body, std::string_view account,
+                            const std::function<Result<T>(const netsim::Session&)>& call);
   std::vector<uint8_t> Key(std::string_view purpose) const;
   void OnTokenRequest(Body& body, const addressing::TokenRequest& request);
 
@@ -155,6 +166,7 @@ class World {
   std::vector<std::unique_ptr<Body>> bodies_;
   // lgcode and 機関コード → body: runs of the whole country look bodies up per query.
   std::map<std::string, Body*, std::less<>> by_code_;
+  std::map<std::string, netsim::Session> kept_sessions_;  // "<lgcode>/<account>" → session
   std::vector<std::unique_ptr<Sink>> sinks_;
   uint64_t token_messages_ = 0;
   std::optional<Error> failure_;
