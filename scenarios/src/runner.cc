@@ -307,32 +307,6 @@ class Run {
     return &it->second;
   }
 
-  // The registrar session of a body's intermediate server, logged in once per run: setting up
-  // a world of the whole country registers tens of thousands of replicas.
-  Result<netsim::Session> Registrar(World::Body& body) {
-    auto it = registrars_.find(body.lgcode);
-    if (it == registrars_.end()) {
-      RENKEI_TRY(netsim::Session s, world_->ServerSession(body, "registrar"));
-      it = registrars_.emplace(body.lgcode, s).first;
-    }
-    return it->second;
-  }
-
-  // Municipalities of the world whose residents can be generated: where movers drawn at random
-  // (from: any, to: any) come from and go to.
-  std::vector<std::string> MoverBodies() const {
-    std::vector<std::string> out;
-    for (const BodySpec& b : s_.world.bodies) {
-      const bool prefecture = b.lgcode.compare(2, 3, "000") == 0;
-      bool generatable = s_.world.national;
-      for (const addressing::MunicipalityInfo& m : addressing::SupportedMunicipalities()) {
-        generatable = generatable || m.lgcode == b.lgcode;
-      }
-      if (!prefecture && generatable) out.push_back(b.lgcode);
-    }
-    return out;
-  }
-
   // Runs the loop to its end in slices, showing the simulated clock between them: the same
   // events in the same order as one Run(), so the results do not depend on the display.
   void RunLoop() {
@@ -374,7 +348,7 @@ class Run {
         }
       }
     }
-    const std::vector<std::string> candidates = MoverBodies();
+    const std::vector<std::string> candidates = RandomMoverBodies(s_.world);
     const int total_movers = MoverCount();
     int placed = 0;
     for (const MoverSpec& m : s_.world.movers) {
@@ -398,7 +372,6 @@ class Run {
         World::Body* from = world_->FindBody(from_code);
         World::Body* to = world_->FindBody(to_code);
         RENKEI_TRY(addressing::ResidentGenerator * gen, Generator(from_code));
-        RENKEI_TRY(netsim::Session registrar, Registrar(*from));
         addressing::Resident r = gen->Next();
         my_numbers_.push_back(r.my_number);
         Mover mover{from_code, to_code, "", ""};
@@ -416,14 +389,14 @@ class Run {
           RENKEI_TRY(mover.at_to, world_->RegisterResident(*to, r));
         }
         if (m.vaccinated) {
-          RENKEI_CHECK_OK(RegisterDose(*from, registrar, mover.at_from, 3, "2023-10-12",
-                                       "TM00160200000001", ""));
+          RENKEI_CHECK_OK(
+              RegisterDose(*from, mover.at_from, 3, "2023-10-12", "TM00160200000001", ""));
         }
         movers_.push_back(std::move(mover));
       }
     }
     for (const FlagSpec& f : s_.world.flags) RENKEI_CHECK_OK(ApplyFlag(f, ""));
-    return OkStatus();
+    return RegisterLoadRecords();
   }
 
   // Sets (or, for a timeline event with `clear`, clears) a flag by the body's flagger: one path
@@ -445,12 +418,11 @@ class Run {
     return OkStatus();
   }
 
-  // Registers a vaccination replica as setup does (RegisterReplica by a registrar session).
+  // Registers a vaccination replica as setup does (by the body's replica registrar).
   // Each dose is a record of its own: a new record id and record key "dose-<n>", n counting
   // the person's doses at the body (setup's record is dose 3).
-  Status RegisterDose(World::Body& body, const netsim::Session& registrar,
-                      const std::string& integrated_number, int dose, const std::string& date,
-                      const std::string& tm, const std::string& payload) {
+  Status RegisterDose(World::Body& body, const std::string& integrated_number, int dose,
+                      const std::string& date, const std::string& tm, const std::string& payload) {
     middleware::ReplicaRecord rec;
     rec.record_id = "VAC-" + body.lgcode + "-" + std::to_string(++replica_serial_);
     rec.integrated_number = integrated_number;
@@ -465,7 +437,7 @@ class Run {
                                         std::to_string(1000 + replica_serial_) + "\"}"
                                   : payload;
     doses_[{body.lgcode, integrated_number}] = dose;
-    return body.server->RegisterReplica(registrar, rec);
+    return world_->RegisterReplica(body, rec);
   }
 
   Status Schedule() {
@@ -553,13 +525,75 @@ class Run {
 
   // ---- load ----
 
-  void ScheduleLoad(const LoadSpec& load) {
+  // The movers a load picks from: from its provider to its requester (either may be any).
+  std::vector<size_t> LoadMovers(const LoadSpec& load) const {
+    std::vector<size_t> out;
     for (size_t i = 0; i < movers_.size(); ++i) {
       if ((load.provider == kAnyBody || movers_[i].from == load.provider) &&
           (load.requester == kAnyBody || movers_[i].to == load.requester)) {
-        load_movers_.push_back(i);
+        out.push_back(i);
       }
     }
+    return out;
+  }
+
+  // Mix entries with a payload size: one record of each of their items for every mover the
+  // load can pick, at the mover's former body, so that answers carry records of that size
+  // (the message sizes the network's bandwidth and the crypto then work on).
+  Status RegisterLoadRecords() {
+    if (!s_.load) return OkStatus();
+    std::map<std::string, int64_t> sizes;  // TM → bytes; the parser made them agree
+    for (const LoadMixEntry& m : s_.load->mix) {
+      for (const std::string& tm : m.tm) {
+        if (m.payload_bytes > 0) sizes[tm] = m.payload_bytes;
+      }
+    }
+    if (sizes.empty()) return OkStatus();
+    netsim::Rng rng(summary_.seed, netsim::Rng::StreamId("scenario/load/payloads"));
+    const std::vector<size_t> movers = LoadMovers(*s_.load);
+    size_t done = 0;
+    for (size_t i : movers) {
+      const Mover& mover = movers_[i];
+      World::Body* from = world_->FindBody(mover.from);
+      for (const auto& [tm, bytes] : sizes) {
+        middleware::ReplicaRecord rec;
+        rec.record_id = "LOAD-" + from->lgcode + "-" + std::to_string(++replica_serial_);
+        rec.integrated_number = mover.at_from;
+        rec.tm = tm;
+        rec.dataset_item_code = "LOAD-RECORD";
+        rec.record_key = "load";
+        rec.data_version = 1;
+        rec.publish_from = "2021-04-01";
+        rec.ward_code = from->lgcode;
+        rec.payload = LoadPayload(tm, static_cast<size_t>(bytes), rng);
+        RENKEI_CHECK_OK(world_->RegisterReplica(*from, rec));
+      }
+      ++done;
+      progress_.Show("records", static_cast<double>(done) / static_cast<double>(movers.size()),
+                     std::to_string(done) + "/" + std::to_string(movers.size()));
+    }
+    return OkStatus();
+  }
+
+  // `bytes` of record data: {"item":"TM…","data":"…"} filled out with seeded letters and
+  // digits (random, as real data would be, so nothing downstream profits from repetition), or
+  // only the letters when the size is below the JSON frame.
+  static std::string LoadPayload(const std::string& tm, size_t bytes, netsim::Rng& rng) {
+    static constexpr std::string_view kAlphabet =
+        "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    const std::string head = R"({"item":")" + tm + R"(","data":")";
+    const std::string tail = "\"}";
+    const bool framed = bytes >= head.size() + tail.size();
+    std::string out = framed ? head : std::string();
+    out.reserve(bytes);
+    const size_t fill = framed ? bytes - head.size() - tail.size() : bytes;
+    for (size_t k = 0; k < fill; ++k) out.push_back(kAlphabet[rng.Uniform(kAlphabet.size())]);
+    if (framed) out += tail;
+    return out;
+  }
+
+  void ScheduleLoad(const LoadSpec& load) {
+    load_movers_ = LoadMovers(load);
     for (const LoadMixEntry& m : load.mix) load_weight_ += m.weight;
     const SimTime begin = s_.start + load.at;
     load_end_ = begin + load.Span();
@@ -850,21 +884,42 @@ class Run {
           return;
         }
         World::Body* body = world_->FindBody(r.body);
-        // A fresh login: setup's registrar sessions have timed out by the timeline.
-        auto registrar = world_->ServerSession(*body, "registrar");
-        if (!registrar.ok()) {
-          errors_.push_back(e.pos.Describe() + ": registrar login: " + registrar.error().message);
-          return;
-        }
         const int dose = doses_[{r.body, person}] + 1;
-        if (Status s = RegisterDose(*body, registrar.value(), person, dose,
-                                    netsim::FormatIso(now).substr(0, 10), r.tm, r.payload);
+        if (Status s = RegisterDose(*body, person, dose, netsim::FormatIso(now).substr(0, 10), r.tm,
+                                    r.payload);
             !s.ok()) {
           errors_.push_back(e.pos.Describe() + ": replica: " + s.error().message);
           return;
         }
         Narrate(now, "副本登録 / replica: " + body->name + ": 移動者 " + std::to_string(r.person) +
                          " の記録を登録 (" + r.tm + ", dose-" + std::to_string(dose) + ")");
+        return;
+      }
+      case TimelineEvent::Kind::kMoveOut:
+      case TimelineEvent::Kind::kDeath: {
+        const StatusChangeSpec& c = e.status;
+        const bool death = e.kind == TimelineEvent::Kind::kDeath;
+        const char* what = death ? "death" : "move_out";
+        const Mover& mover = movers_.at(static_cast<size_t>(c.person - 1));
+        const std::string& person = c.body == mover.from ? mover.at_from : mover.at_to;
+        if (person.empty()) {  // the parser orders it after the move_in
+          errors_.push_back(e.pos.Describe() + ": " + what + ": person " +
+                            std::to_string(c.person) + " is not registered there yet");
+          return;
+        }
+        World::Body* body = world_->FindBody(c.body);
+        const std::string date = netsim::FormatIso(now).substr(0, 10);
+        if (Status s = world_->SetResidentStatus(*body, person,
+                                                 death ? addressing::ResidentStatus::kDeceased
+                                                       : addressing::ResidentStatus::kMovedOut,
+                                                 date);
+            !s.ok()) {
+          errors_.push_back(e.pos.Describe() + ": " + what + ": " + s.error().message);
+          return;
+        }
+        Narrate(now, std::string(death ? "死亡 / death: " : "転出 / move-out: ") + body->name +
+                         ": 移動者 " + std::to_string(c.person) +
+                         (death ? " の死亡を記録 (" : " の転出を記録 (") + date + ")");
         return;
       }
       case TimelineEvent::Kind::kRotateKey: {
@@ -1317,9 +1372,8 @@ class Run {
   std::map<std::string, addressing::ResidentGenerator> generators_;
   std::vector<Mover> movers_;
   Progress progress_{o_.progress};
-  std::map<std::string, netsim::Session> registrars_;  // lgcode → registrar, during setup
-  std::map<std::string, uint64_t> moved_in_;           // lgcode → people who moved in so far
-  std::vector<std::string> my_numbers_;  // only for the leak check; never written anywhere
+  std::map<std::string, uint64_t> moved_in_;  // lgcode → people who moved in so far
+  std::vector<std::string> my_numbers_;       // only for the leak check; never written anywhere
   std::map<std::string, QueryRun> queries_;
   std::map<std::string, middleware::QueryState> final_;
   std::vector<LogRef> logs_;

@@ -105,7 +105,8 @@ constexpr int64_t kMaxInFlight = 1'000'000;
 constexpr std::string_view kLoadQueryPrefix = "load-";
 constexpr size_t kMaxQueryIdLength = 32;
 constexpr std::string_view kEventKinds =
-    "query, decide, fault, move_in, attack, batch, flag, replica, rotate_key, partition, loss";
+    "query, decide, fault, move_in, move_out, death, attack, batch, flag, replica, rotate_key, "
+    "partition, loss";
 constexpr size_t kMaxPayloadBytes = size_t{1} << 20;  // the replica store's limit
 constexpr size_t kMaxFileBytes = size_t{16} << 20;
 constexpr size_t kMaxQuotedChars = 60;
@@ -901,14 +902,7 @@ class Parser {
     RENKEI_CHECK_OK(Generatable(*to, mover.to, "movers"));
     if (mover.from == kAnyBody || mover.to == kAnyBody) {
       // Drawn among municipalities that can generate residents, at least two of them.
-      int candidates = 0;
-      for (const BodySpec& b : scenario_.world.bodies) {
-        if (b.lgcode.size() == 6 && b.lgcode.substr(2, 3) != "000" &&
-            Generatable(*from, b.lgcode, "movers").ok()) {
-          ++candidates;
-        }
-      }
-      if (candidates < 2) {
+      if (RandomMoverBodies(scenario_.world).size() < 2) {
         return Fail(mover.from == kAnyBody ? *from : *to,
                     "movers between bodies drawn at random, but fewer than two declared "
                     "municipalities can generate residents",
@@ -1141,11 +1135,16 @@ class Parser {
     return model;
   }
 
-  // "<n>bps", "<n>kbps", "<n>Mbps", "<n>Gbps" (decimal units) or a bare 0; 0 is unlimited.
-  Result<int64_t> Bandwidth(const Value& v) const {
-    const std::string expected =
-        "a bandwidth written as a whole number followed by bps, kbps, Mbps or Gbps, such as "
-        "100Mbps, or 0 for unlimited";
+  struct Unit {
+    std::string_view suffix;
+    int64_t per;
+  };
+
+  // A whole number followed by one of `units` ("100Mbps", "2KiB"), or a bare 0 when
+  // `bare_zero`; at most `max` once scaled. `what` names the kind of value in messages.
+  Result<int64_t> WholeWithUnit(const Value& v, std::initializer_list<Unit> units, bool bare_zero,
+                                int64_t max, std::string_view what, const std::string& expected,
+                                const std::string& max_text) const {
     if (!v.node.IsScalar()) return Fail(v, v.name + " is " + Shape(v.node), expected);
     const std::string& s = v.node.Scalar();
     const bool negative = !s.empty() && s[0] == '-';
@@ -1154,28 +1153,50 @@ class Parser {
     while (begin + digits < s.size() && IsDigit(s[begin + digits])) ++digits;
     const std::string_view unit = std::string_view(s).substr(begin + digits);
     int64_t per = 0;
-    if (unit == "bps") {
-      per = 1;
-    } else if (unit == "kbps") {
-      per = 1'000;
-    } else if (unit == "Mbps") {
-      per = 1'000'000;
-    } else if (unit == "Gbps") {
-      per = 1'000'000'000;
-    } else if (unit.empty() && digits > 0 && s.find_first_not_of('0', begin) == std::string::npos) {
+    for (const Unit& u : units) {
+      if (unit == u.suffix) per = u.per;
+    }
+    if (bare_zero && unit.empty() && digits > 0 &&
+        s.find_first_not_of('0', begin) == std::string::npos) {
       per = 1;  // a bare 0 needs no unit
     }
     if (digits == 0 || per == 0) {
-      return Fail(v, v.name + " " + QuoteValue(s) + " is not a bandwidth", expected);
+      return Fail(v, v.name + " " + QuoteValue(s) + " is not " + std::string(what), expected);
     }
     if (negative) return Fail(v, v.name + " " + QuoteValue(s) + " is negative", expected);
     int64_t n = 0;
     const auto [ptr, ec] = std::from_chars(s.data() + begin, s.data() + begin + digits, n);
-    if (ec != std::errc() || n > kMaxBandwidthBps / per) {
-      return Fail(v, v.name + " " + QuoteValue(s) + " is too high",
-                  "a bandwidth of at most 1000Gbps");
+    if (ec != std::errc() || n > max / per) {
+      return Fail(v, v.name + " " + QuoteValue(s) + " is too high", max_text);
     }
     return n * per;
+  }
+
+  // "<n>bps", "<n>kbps", "<n>Mbps", "<n>Gbps" (decimal units) or a bare 0; 0 is unlimited.
+  Result<int64_t> Bandwidth(const Value& v) const {
+    return WholeWithUnit(
+        v, {{"bps", 1}, {"kbps", 1'000}, {"Mbps", 1'000'000}, {"Gbps", 1'000'000'000}}, true,
+        kMaxBandwidthBps, "a bandwidth",
+        "a bandwidth written as a whole number followed by bps, kbps, Mbps or Gbps, such as "
+        "100Mbps, or 0 for unlimited",
+        "a bandwidth of at most 1000Gbps");
+  }
+
+  // A record size: "<n>B", "<n>KB", "<n>MB" (decimal) or "<n>KiB", "<n>MiB"; 1 byte up to the
+  // replica store's limit.
+  Result<int64_t> ByteSize(const Value& v) const {
+    const std::string expected =
+        "a size written as a whole number followed by B, KB, KiB, MB or MiB, such as 2KB, from "
+        "1B to 1MiB";
+    RENKEI_TRY(
+        const int64_t bytes,
+        WholeWithUnit(
+            v, {{"B", 1}, {"KB", 1'000}, {"KiB", 1'024}, {"MB", 1'000'000}, {"MiB", 1'048'576}},
+            false, static_cast<int64_t>(kMaxPayloadBytes), "a size", expected,
+            "a size of at most 1MiB (the replica store's limit)"));
+    if (bytes == 0)
+      return Fail(v, v.name + " " + QuoteValue(v.node.Scalar()) + " is empty", expected);
+    return bytes;
   }
 
   // ---- load ----
@@ -1242,9 +1263,25 @@ class Parser {
         return Fail(*mix, "load.mix is an empty list",
                     "at least one entry, such as {weight: 1, jt: JT00160200000001}");
       }
+      // A data item's records are registered once per mover, so every entry that sets a
+      // payload for an item must give it the same size.
+      std::map<std::string, size_t> sized;  // TM → the mix entry that sized it
       for (const Value& item : items) {
         RENKEI_TRY(LoadMixEntry entry, ParseMixEntry(item));
         load.mix.push_back(std::move(entry));
+        const LoadMixEntry& added = load.mix.back();
+        if (added.payload_bytes == 0) continue;
+        for (const std::string& tm : added.tm) {
+          const auto [earlier, fresh] = sized.emplace(tm, load.mix.size() - 1);
+          const LoadMixEntry& first = load.mix[earlier->second];
+          if (!fresh && first.payload_bytes != added.payload_bytes) {
+            return Fail(item,
+                        tm + " gets records of " + std::to_string(added.payload_bytes) +
+                            " bytes here and " + std::to_string(first.payload_bytes) +
+                            " bytes at " + first.payload_pos.Describe(),
+                        "one payload size per data item across the mix");
+          }
+        }
       }
     } else {
       load.mix.push_back(LoadMixEntry{});
@@ -1333,7 +1370,7 @@ class Parser {
   }
 
   Result<LoadMixEntry> ParseMixEntry(const Value& v) const {
-    RENKEI_TRY(const Fields f, MapOf(v, "a mix entry", {"weight", "jm", "jt", "tm"}));
+    RENKEI_TRY(const Fields f, MapOf(v, "a mix entry", {"weight", "jm", "jt", "tm", "payload"}));
     LoadMixEntry entry;
     if (const Value* w = f.Find("weight")) {
       RENKEI_TRY(entry.weight, Integer(*w, 1, kMaxWeight));
@@ -1346,6 +1383,10 @@ class Parser {
     }
     if (const Value* tm = f.Find("tm")) {
       RENKEI_TRY(entry.tm, TmCodes(*tm));
+    }
+    if (const Value* payload = f.Find("payload")) {
+      RENKEI_TRY(entry.payload_bytes, ByteSize(*payload));
+      entry.payload_pos = Pos(payload->mark);
     }
     return entry;
   }
@@ -1408,15 +1449,21 @@ class Parser {
     std::vector<PendingRef> move_ins;
     std::vector<PendingRef> attacks;
     for (const Value& item : items) {
-      RENKEI_TRY(const Fields f,
-                 MapOf(item, "an event",
-                       {"at", "query", "decide", "fault", "move_in", "attack", "batch", "flag",
-                        "replica", "rotate_key", "partition", "loss", "narration"}));
+      RENKEI_TRY(const Fields f, MapOf(item, "an event",
+                                       {"at", "query", "decide", "fault", "move_in", "move_out",
+                                        "death", "attack", "batch", "flag", "replica", "rotate_key",
+                                        "partition", "loss", "narration", "use", "with"}));
       TimelineEvent event;
       event.pos = Pos(f.mark);
       const Value* kind = nullptr;
       for (const Value& field : f.values) {
         if (field.name == "at" || field.name == "narration") continue;
+        // `use` entries were expanded from their templates before this parse (they are listed
+        // as fields for the message about unknown ones), so `with` here came without `use`.
+        if (field.name == "with") {
+          return Fail(field.key_mark, "an event with 'with' but no 'use'",
+                      "use: <a template's name> next to with: <its parameters>");
+        }
         if (kind != nullptr) {
           return Fail(field.key_mark, "an event with both " + kind->name + " and " + field.name,
                       "exactly one of " + std::string(kEventKinds) + " per event");
@@ -1424,9 +1471,7 @@ class Parser {
         kind = &field;
       }
       if (kind == nullptr) {
-        return Missing(f, "an event",
-                       "query, decide, fault, move_in, attack, batch, flag, replica, rotate_key, "
-                       "partition or loss",
+        return Missing(f, "an event", "event kind",
                        "exactly one of " + std::string(kEventKinds) + " per event");
       }
       const Value* at = f.Find("at");
@@ -1460,6 +1505,11 @@ class Parser {
       } else if (kind->name == "replica") {
         event.kind = TimelineEvent::Kind::kReplica;
         RENKEI_TRY(Value person, ParseReplicaEvent(*kind, event.replica));
+        person_events_.push_back(PendingRef{scenario_.timeline.size(), std::move(person)});
+      } else if (kind->name == "move_out" || kind->name == "death") {
+        event.kind =
+            kind->name == "death" ? TimelineEvent::Kind::kDeath : TimelineEvent::Kind::kMoveOut;
+        RENKEI_TRY(Value person, ParseStatusChange(*kind, event.status));
         person_events_.push_back(PendingRef{scenario_.timeline.size(), std::move(person)});
       } else if (kind->name == "rotate_key") {
         event.kind = TimelineEvent::Kind::kRotateKey;
@@ -1596,16 +1646,64 @@ class Parser {
       for (const PendingRef& m : move_ins) {
         const TimelineEvent& move = scenario_.timeline[m.event];
         const TimelineEvent& event = scenario_.timeline[p.event];
-        const bool flag = event.kind == TimelineEvent::Kind::kFlag;
-        const int person = flag ? event.flag.person : event.replica.person;
-        const std::string& body = flag ? event.flag.body : event.replica.body;
+        const auto [body, person] = PersonEventTarget(event);
         if (person != move.move_in.person || body != MoverOf(person).to) continue;
         if (event.at < move.at || (event.at == move.at && p.event < m.event)) {
           return Fail(p.value,
-                      std::string(flag ? "flag" : "replica") + " at " + body + " for person " +
+                      PersonEventName(event) + " at " + body + " for person " +
                           std::to_string(person) + " before they move in there (at " +
                           move.pos.Describe() + ")",
                       "an event after the move_in (at the same time: later in the file)");
+        }
+      }
+    }
+    return CheckDeaths();
+  }
+
+  // The body and mover a flag, replica, move_out or death event is about.
+  static std::pair<std::string, int> PersonEventTarget(const TimelineEvent& e) {
+    switch (e.kind) {
+      case TimelineEvent::Kind::kFlag:
+        return {e.flag.body, e.flag.person};
+      case TimelineEvent::Kind::kReplica:
+        return {e.replica.body, e.replica.person};
+      default:
+        return {e.status.body, e.status.person};
+    }
+  }
+  static std::string PersonEventName(const TimelineEvent& e) {
+    switch (e.kind) {
+      case TimelineEvent::Kind::kFlag:
+        return "flag";
+      case TimelineEvent::Kind::kReplica:
+        return "replica";
+      case TimelineEvent::Kind::kDeath:
+        return "death";
+      default:
+        return "move_out";
+    }
+  }
+
+  // The addressing server refuses to change a deceased person's status, so a rehearsal that
+  // records a death and later another status change for the person at that body is a mistake
+  // in the file, found before the run (events at one instant run in file order).
+  Status CheckDeaths() const {
+    for (const PendingRef& d : person_events_) {
+      const TimelineEvent& death = scenario_.timeline[d.event];
+      if (death.kind != TimelineEvent::Kind::kDeath) continue;
+      for (const PendingRef& p : person_events_) {
+        const TimelineEvent& event = scenario_.timeline[p.event];
+        if (p.event == d.event || (event.kind != TimelineEvent::Kind::kDeath &&
+                                   event.kind != TimelineEvent::Kind::kMoveOut)) {
+          continue;
+        }
+        if (PersonEventTarget(event) != PersonEventTarget(death)) continue;
+        if (death.at < event.at || (death.at == event.at && d.event < p.event)) {
+          return Fail(p.value,
+                      PersonEventName(event) + " at " + death.status.body + " for person " +
+                          std::to_string(death.status.person) + " after their death there (at " +
+                          death.pos.Describe() + ")",
+                      "no status change after a death");
         }
       }
     }
@@ -1952,6 +2050,21 @@ class Parser {
     return person;
   }
 
+  Result<Value> ParseStatusChange(const Value& v, StatusChangeSpec& c) const {
+    const std::string what = v.name == "death" ? "a death" : "a move_out";
+    RENKEI_TRY(const Fields f, MapOf(v, what, {"body", "person"}));
+    for (const char* required : {"body", "person"}) {
+      if (f.Find(required) == nullptr) {
+        return Missing(f, what, "'" + std::string(required) + "'",
+                       what + " with body (where the person is registered) and person");
+      }
+    }
+    const Value& person = *f.Find("person");
+    RENKEI_TRY(c.body, BodyRef(*f.Find("body"), false));
+    RENKEI_TRY(c.person, Person(person, c.body, "body"));
+    return person;
+  }
+
   Result<Value> ParseReplicaEvent(const Value& v, ReplicaSpec& r) const {
     RENKEI_TRY(const Fields f, MapOf(v, "a replica", {"body", "person", "tm", "payload"}));
     for (const char* required : {"body", "person"}) {
@@ -2235,6 +2348,19 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source_
                      source_name + ":1:1: the scenario could not be read (" + e.what() +
                          "); expected a scenario file of reasonable size");
   }
+}
+
+std::vector<std::string> RandomMoverBodies(const WorldSpec& world) {
+  std::vector<std::string> out;
+  for (const BodySpec& b : world.bodies) {
+    if (b.lgcode.size() != 6 || b.lgcode.compare(2, 3, "000") == 0) continue;
+    bool generatable = world.national;
+    for (const addressing::MunicipalityInfo& m : addressing::SupportedMunicipalities()) {
+      generatable = generatable || m.lgcode == b.lgcode;
+    }
+    if (generatable) out.push_back(b.lgcode);
+  }
+  return out;
 }
 
 Result<Scenario> LoadScenario(const std::string& path) {

@@ -258,9 +258,10 @@ void World::OnTokenRequest(Body& body, const addressing::TokenRequest& request) 
   }
   // The 住基ネット CS reads the 個人番号 back (recorded at the addressing server) and J-LIS
   // resolves it; only the 住民票コード travels on, and only on the J-LIS → core path.
-  auto my_number = WithKeptSession<std::string>(body, "jukinet", [&](const netsim::Session& s) {
-    return body.addressing->RevealMyNumber(s, request.integrated_number);
-  });
+  auto my_number = WithKeptSession<std::string>(
+      body, KeptAt::kAddressing, "jukinet", [&](const netsim::Session& s) {
+        return body.addressing->RevealMyNumber(s, request.integrated_number);
+      });
   std::string juminhyo;
   if (my_number.ok()) {
     auto resolved = jlis_.Resolve(my_number.value());
@@ -297,21 +298,23 @@ Result<std::string> World::RegisterResident(Body& body, const addressing::Reside
   r.four_info = addressing::FourInfo{resident.name, resident.name_kana, resident.sex,
                                      addressing::FormatDate(resident.birth_date), resident.address};
   return WithKeptSession<std::string>(
-      body, "registrar", [&](const netsim::Session& s) -> Result<std::string> {
+      body, KeptAt::kAddressing, "registrar", [&](const netsim::Session& s) -> Result<std::string> {
         RENKEI_TRY(addressing::RegistrationOutcome outcome, body.addressing->Register(s, r));
         return outcome.integrated_number;
       });
 }
 
 template <typename T>
-Result<T> World::WithKeptSession(Body& body, std::string_view account,
+Result<T> World::WithKeptSession(Body& body, KeptAt at, std::string_view account,
                                  const std::function<Result<T>(const netsim::Session&)>& call) {
-  const std::string key = body.lgcode + "/" + std::string(account);
+  const std::string_view prefix = at == KeptAt::kAddressing ? "a-" : "m-";
+  const std::string key = std::string(prefix) + body.lgcode + "/" + std::string(account);
   for (int attempt = 0;; ++attempt) {
     auto it = kept_sessions_.find(key);
     if (it == kept_sessions_.end()) {
-      RENKEI_TRY(netsim::Session s,
-                 LoginRenewing(body.addressing->staff(), body.lgcode, account, "a-"));
+      netsim::StaffDirectory& staff =
+          at == KeptAt::kAddressing ? body.addressing->staff() : body.server->staff();
+      RENKEI_TRY(netsim::Session s, LoginRenewing(staff, body.lgcode, account, prefix));
       it = kept_sessions_.emplace(key, s).first;
     }
     Result<T> result = call(it->second);
@@ -321,6 +324,19 @@ Result<T> World::WithKeptSession(Body& body, std::string_view account,
     }
     kept_sessions_.erase(it);
   }
+}
+
+Status World::RegisterReplica(Body& body, const middleware::ReplicaRecord& record) {
+  return WithKeptSession<Ok>(body, KeptAt::kServer, "registrar", [&](const netsim::Session& s) {
+    return body.server->RegisterReplica(s, record);
+  });
+}
+
+Status World::SetResidentStatus(Body& body, std::string_view integrated_number,
+                                addressing::ResidentStatus status, std::string_view date) {
+  return WithKeptSession<Ok>(body, KeptAt::kAddressing, "registrar", [&](const netsim::Session& s) {
+    return body.addressing->SetStatus(s, integrated_number, status, date);
+  });
 }
 
 Result<netsim::Session> World::ServerSession(Body& body, std::string_view account) {

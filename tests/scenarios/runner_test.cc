@@ -77,14 +77,25 @@ TEST(ShippedNationalDayTest, DescribesEveryLocalBodyAndTheAverageDay) {
   EXPECT_EQ(s->world.bodies.size(), 1788u);
   int movers = 0;
   for (const MoverSpec& m : s->world.movers) movers += m.count;
-  EXPECT_EQ(movers, 20000);
+  EXPECT_EQ(movers, 26000);
   ASSERT_TRUE(s->load.has_value());
-  // The stages' expected arrivals: the FY2022 average day, about 83,000.
+  // The stages' expected arrivals and the night's batch lines: the FY2022 average day, about
+  // 83,000 queries.
   double expected = 0;
   for (const LoadStage& st : s->load->stages) {
     expected += (st.rate + st.to) / 2 * static_cast<double>(st.duration.micros()) / 1e6;
   }
-  EXPECT_NEAR(expected, 83000, 1000);
+  size_t batch_lines = 0;
+  for (const TimelineEvent& e : s->timeline) {
+    if (e.kind == TimelineEvent::Kind::kBatch) batch_lines += e.batch.persons.size();
+  }
+  EXPECT_EQ(batch_lines, 6000u);
+  EXPECT_NEAR(expected + static_cast<double>(batch_lines), 83000, 1000);
+  // The income and residence items come as 1 KB records; the vaccination items use the dose
+  // records every mover has.
+  for (const LoadMixEntry& m : s->load->mix) {
+    EXPECT_EQ(m.payload_bytes, m.tm.front() == "TM00160200000001" ? 0 : 1000) << m.jt;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Rehearsals, ShippedScenarioTest,
@@ -225,6 +236,40 @@ TEST(RunnerTest, TimelineSetsFlagsRegistersReplicasAndRotatesKeys) {
         "dose-2)"}) {
     EXPECT_TRUE(Told(s, line)) << line;
     // The report's step-by-step log tells the same.
+    EXPECT_TRUE(testing::Contains(html, std::string(line).substr(15))) << line;
+  }
+}
+
+// 転出 and 死亡 are recorded at the addressing servers; the records and links stay, so the
+// former body still answers for the person who moved out, and the new body's records of a
+// person who died can still be provided.
+TEST(RunnerTest, MoveOutAndDeathAreRecordedAndRecordsStayProvidable) {
+  std::string html;
+  const RunSummary s = RunText(
+      "scenario: status changes\n"
+      "world:\n"
+      "  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+      "  movers: [{from: \"041009\", to: \"152021\", count: 2}]\n"
+      "timeline:\n"
+      "  - {at: 1m, move_out: {body: 仙台市, person: 1}}\n"
+      "  - {at: 2m, query: {id: after-move-out, from: 長岡市, to: 仙台市, person: 1}}\n"
+      "  - at: 1h\n"
+      "    narration: 長岡市が死亡届を受理します。\n"
+      "    death: {body: 長岡市, person: 2}\n"
+      "  - {at: 1h, death: {body: 仙台市, person: 2}}\n"
+      "  - {at: 2h, query: {id: after-death, from: 長岡市, to: 仙台市, person: 2}}\n"
+      "expect:\n"
+      "  - {query: after-move-out, status: \"09\", item: \"01\"}\n"
+      "  - {query: after-death, status: \"09\", item: \"01\"}\n"
+      "  - {logs_verify: true}\n"
+      "  - {no_mynumber_in_outputs: true}\n",
+      "status_changes", &html);
+  EXPECT_TRUE(s.passed());
+  EXPECT_TRUE(s.timeline_errors.empty());
+  for (const char* line : {"[09:01:00.000] 転出 / move-out: 仙台市: 移動者 1 の転出を記録 (2024-",
+                           "[10:00:00.000] 死亡 / death: 長岡市: 移動者 2 の死亡を記録 (2024-",
+                           "[10:00:00.000] 死亡 / death: 仙台市: 移動者 2 の死亡を記録 (2024-"}) {
+    EXPECT_TRUE(Told(s, line)) << line;
     EXPECT_TRUE(testing::Contains(html, std::string(line).substr(15))) << line;
   }
 }
@@ -450,6 +495,43 @@ TEST(RunnerLoadTest, LoadBetweenMoversDrawnAtRandomQueriesEachFormerBody) {
     EXPECT_EQ(b.outcomes[i].requester, a.outcomes[i].requester) << i;
     EXPECT_EQ(b.outcomes[i].provider, a.outcomes[i].provider) << i;
   }
+}
+
+// One client querying Sendai for child-allowance records over a 1 Mbps link: with `payload`
+// every mover has a record of that size there and each answer carries it, so a 64 KB record
+// spends about half a second on the wire that a 1 KB record does not. Without `payload`
+// Sendai holds no such records and answers "no data".
+RunSummary RunPayloadLoad(const std::string& payload, const std::string& tag) {
+  const std::string yaml =
+      "scenario: payload\n"
+      "world:\n"
+      "  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+      "  movers: [{from: \"041009\", to: \"152021\", count: 5, vaccinated: false}]\n"
+      "network: {latency: 10ms, bandwidth: 1Mbps}\n"
+      "load:\n"
+      "  requester: 長岡市\n"
+      "  provider: 仙台市\n"
+      "  closed: {clients: 1, think: 1s, duration: 30s}\n"
+      "  mix: [{jm: JM10000100000000, jt: JT10000100000001, tm: [TM00000100000001]" +
+      (payload.empty() ? std::string() : ", payload: " + payload) + "}]\n";
+  auto parsed = ParseScenario(yaml, "payload.yaml");
+  EXPECT_TRUE(parsed.ok()) << parsed.error().message;
+  return parsed.ok() ? RunLoad(*parsed, tag) : RunSummary{};
+}
+
+TEST(RunnerLoadTest, MixPayloadGivesMoversRecordsOfThatSizeThatAnswersCarry) {
+  const RunSummary big = RunPayloadLoad("64KB", "payload_big");
+  const RunSummary small = RunPayloadLoad("1KB", "payload_small");
+  const RunSummary none = RunPayloadLoad("", "payload_none");
+  ASSERT_GT(big.queries, 5u);
+  EXPECT_EQ(Count(big, "09"), big.queries);
+  EXPECT_EQ(Count(small, "09"), small.queries);
+  EXPECT_EQ(Count(none, "12"), none.queries);
+  // 64,000 bytes at 1 Mbps: 512 ms more on the provider's link alone.
+  EXPECT_GE(big.p50 - small.p50, netsim::Duration::Millis(500));
+  EXPECT_LT(small.p50, netsim::Duration::Millis(500));
+  // Fewer queries fit in the 30 s when each takes longer.
+  EXPECT_LT(big.queries, small.queries);
 }
 
 TEST(RunnerLoadTest, ClosedLoadKeepsAtMostItsClientsInFlight) {

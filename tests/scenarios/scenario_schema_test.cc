@@ -305,8 +305,8 @@ TEST(ScenarioSchemaTest, FieldNamesEqualWhatTheParserAccepts) {
   std::set<std::string> event = ParserFields(head + "timeline: [{at: 1m, zz_unknown: 1}]\n");
   event.insert({"use", "with"});
   EXPECT_EQ(checker.Fields("timeline[]"), event);
-  for (const char* kind : {"query", "decide", "fault", "move_in", "attack", "batch", "flag",
-                           "replica", "rotate_key", "partition", "loss"}) {
+  for (const char* kind : {"query", "decide", "fault", "move_in", "move_out", "death", "attack",
+                           "batch", "flag", "replica", "rotate_key", "partition", "loss"}) {
     EXPECT_EQ(checker.Fields(std::string("timeline[]/") + kind),
               ParserFields(head + "timeline: [{at: 1m, " + kind + ": {zz_unknown: 1}}]\n"))
         << kind;

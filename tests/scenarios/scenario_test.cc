@@ -831,8 +831,9 @@ TEST(ScenarioErrorTest, EventWithTwoKinds) {
 
 TEST(ScenarioErrorTest, EventWithoutKind) {
   EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, narration: x}\n"}), "6:5",
-                      "an event has no query, decide, fault, move_in, attack, batch, flag, "
-                      "replica, rotate_key, partition or loss"));
+                      "an event has no event kind; expected exactly one of query, decide, fault, "
+                      "move_in, move_out, death, attack, batch, flag, replica, rotate_key, "
+                      "partition, loss per event"));
 }
 
 TEST(ScenarioErrorTest, DuplicateQueryId) {
@@ -1946,6 +1947,119 @@ TEST(ScenarioLoadErrorTest, UnknownPercentile) {
 TEST(ScenarioLoadErrorTest, LateArrivalsWithoutALoad) {
   EXPECT_TRUE(FailsAt(Cat({kHead, "expect:\n", "  - {late_arrivals: {max: 3}}\n"}), "6:6",
                       "late_arrivals without a load section"));
+}
+
+// ---- payload sizes in the mix ----
+
+constexpr std::string_view kLoadHead =
+    "  requester: \"152021\"\n"
+    "  provider: \"041009\"\n"
+    "  open: {stages: [{duration: 1m, rate: 1/s}]}\n";
+
+TEST(ScenarioLoadSectionTest, MixPayloadSizesInDecimalAndBinaryUnits) {
+  const Result<Scenario> r = ParseScenario(
+      WithLoad(
+          Cat({kLoadHead, "  mix:\n", "    - {weight: 5, tm: [TM00160200000001], payload: 2KB}\n",
+               "    - {jm: JM10000100000000, jt: JT10000100000001, tm: [TM00000100000001, "
+               "TM00000200000001], payload: 4KiB}\n",
+               "    - {jt: JT00160200000002, tm: [TM00160200000001]}\n",
+               "    - {jt: JT00160200000002, tm: [TM00160200000001], payload: 2000B}\n",
+               "    - {jm: JM10000200000000, jt: JT10000200000001, tm: [TM00000300000001], "
+               "payload: 1MiB}\n"})),
+      "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const LoadSpec& load = *r->load;
+  ASSERT_EQ(load.mix.size(), 5u);
+  EXPECT_EQ(load.mix[0].payload_bytes, 2000);
+  EXPECT_EQ(load.mix[1].payload_bytes, 4096);
+  EXPECT_EQ(load.mix[2].payload_bytes, 0);  // the records the world holds anyway
+  EXPECT_EQ(load.mix[3].payload_bytes, 2000);
+  EXPECT_EQ(load.mix[4].payload_bytes, 1 << 20);
+}
+
+TEST(ScenarioLoadErrorTest, MixPayloadInAnUnknownUnit) {
+  EXPECT_TRUE(FailsAt(WithLoad(Cat({kLoadHead, "  mix: [{payload: 2GB}]\n"})), "9:19",
+                      "payload '2GB' is not a size; expected a size written as a whole number "
+                      "followed by B, KB, KiB, MB or MiB"));
+}
+
+TEST(ScenarioLoadErrorTest, MixPayloadWithoutUnit) {
+  EXPECT_TRUE(FailsAt(WithLoad(Cat({kLoadHead, "  mix: [{payload: 2048}]\n"})), "9:19",
+                      "payload '2048' is not a size"));
+}
+
+TEST(ScenarioLoadErrorTest, MixPayloadOfZeroBytes) {
+  EXPECT_TRUE(FailsAt(WithLoad(Cat({kLoadHead, "  mix: [{payload: 0KB}]\n"})), "9:19",
+                      "payload '0KB' is empty"));
+}
+
+TEST(ScenarioLoadErrorTest, MixPayloadAboveTheReplicaStoreLimit) {
+  EXPECT_TRUE(FailsAt(WithLoad(Cat({kLoadHead, "  mix: [{payload: 2MiB}]\n"})), "9:19",
+                      "payload '2MiB' is too high; expected a size of at most 1MiB"));
+}
+
+TEST(ScenarioLoadErrorTest, MixPayloadNegative) {
+  EXPECT_TRUE(FailsAt(WithLoad(Cat({kLoadHead, "  mix: [{payload: -2KB}]\n"})), "9:19",
+                      "payload '-2KB' is negative"));
+}
+
+TEST(ScenarioLoadErrorTest, OneItemWithTwoPayloadSizes) {
+  EXPECT_TRUE(
+      FailsAt(WithLoad(Cat({kLoadHead, "  mix:\n", "    - {tm: [TM00160200000001], payload: 2KB}\n",
+                            "    - {jt: JT00160200000002, payload: 4KB}\n"})),
+              "11:7",
+              "TM00160200000001 gets records of 4000 bytes here and 2000 bytes at "
+              "s.yaml:10:41; expected one payload size per data item across the mix"));
+}
+
+// ---- move_out and death ----
+
+TEST(ScenarioTimelineTest, MoveOutAndDeathNameABodyAndAMover) {
+  const Result<Scenario> r = ParseScenario(
+      Cat({kHead, "timeline:\n", "  - {at: 1m, move_out: {body: 長岡市, person: 2}}\n",
+           "  - {at: 2m, death: {body: \"041009\", person: 3}}\n",
+           "  - {at: 3m, move_out: {body: 長岡市, person: 3}}\n"}),
+      "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->timeline.size(), 3u);
+  EXPECT_EQ(r->timeline[0].kind, TimelineEvent::Kind::kMoveOut);
+  EXPECT_EQ(r->timeline[0].status.body, "152021");
+  EXPECT_EQ(r->timeline[0].status.person, 2);
+  EXPECT_EQ(r->timeline[1].kind, TimelineEvent::Kind::kDeath);
+  EXPECT_EQ(r->timeline[1].status.body, "041009");
+  EXPECT_EQ(r->timeline[1].status.person, 3);
+}
+
+TEST(ScenarioErrorTest, StatusChangeAfterDeathAtTheSameBody) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "timeline:\n", "  - {at: 5m, move_out: {body: 仙台市, person: 3}}\n",
+                   "  - {at: 2m, death: {body: \"041009\", person: 3}}\n"}),
+              "6:44",
+              "move_out at 041009 for person 3 after their death there (at s.yaml:7:5); "
+              "expected no status change after a death"));
+}
+
+TEST(ScenarioErrorTest, TwoDeathsOfOnePersonAtOneBody) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, death: {body: 長岡市, person: 1}}\n",
+                           "  - {at: 1m, death: {body: 長岡市, person: 1}}\n"}),
+                      "7:41", "death at 152021 for person 1 after their death there"));
+}
+
+TEST(ScenarioErrorTest, MoveOutWithoutBody) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, move_out: {person: 1}}\n"}), "6:24",
+                      "a move_out has no 'body'"));
+}
+
+TEST(ScenarioErrorTest, WithWithoutUse) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, with: {id: q1}}\n"}), "6:14",
+                      "an event with 'with' but no 'use'; expected use: <a template's name>"));
+}
+
+TEST(ScenarioErrorTest, UnknownEventFieldListsTemplateUse) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n", "  - {at: 1m, usee: x}\n"}), "6:14",
+                      "unknown field 'usee' in an event; expected one of at, query, decide, "
+                      "fault, move_in, move_out, death, attack, batch, flag, replica, "
+                      "rotate_key, partition, loss, narration, use, with"));
 }
 
 }  // namespace

@@ -91,6 +91,12 @@ struct WorldSpec {
   std::vector<FlagSpec> flags;
 };
 
+// The municipalities of `world` whose residents can be generated: the bodies movers drawn at
+// random (from: any, to: any) come from and go to, in the order of world.bodies. Prefectures
+// (municipal digits 000) never are; the others are when the world is national (generic town
+// names) or the resident generator has an address table for them.
+std::vector<std::string> RandomMoverBodies(const WorldSpec& world);
+
 // A link's one-way latency as the file gives it: `4ms` (fixed) or a distribution map
 // (`{fixed: …}`, `{uniform: [min, max]}`, `{lognormal: {median: …, sigma: …}}`).
 struct LatencySpec {
@@ -159,6 +165,15 @@ struct FaultSpec {
 // them yet and its token acquisition (住基ネット, J-LIS, core) starts here.
 struct MoveInSpec {
   int person = 0;  // mover number
+};
+
+// A change of a mover's resident status at one of their bodies' addressing servers, recorded
+// by its registrar with the event's date (SetStatus): `move_out` (転出, moved out) or `death`
+// (死亡, deceased). The records and the links stay: a former body still provides what it holds,
+// which is how the transfer-in case works. A deceased person's status never changes again.
+struct StatusChangeSpec {
+  std::string body;  // 地方公共団体コード where the person is registered
+  int person = 0;    // mover number
 };
 
 // An attacker on the requester's link sends the provider a query made from a genuine one
@@ -233,6 +248,8 @@ struct TimelineEvent {
     kRotateKey,
     kPartition,
     kLoss,
+    kMoveOut,
+    kDeath,
   } kind = Kind::kQuery;
   QuerySpec query;
   DecisionSpec decision;
@@ -245,7 +262,8 @@ struct TimelineEvent {
   RotateKeySpec rotate_key;
   PartitionSpec partition;
   LossSpec loss;
-  std::string narration;  // optional line shown with --narrate
+  StatusChangeSpec status;  // kMoveOut, kDeath
+  std::string narration;    // optional line shown with --narrate
   SourcePos pos;
 };
 
@@ -265,6 +283,12 @@ struct LoadMixEntry {
   std::string jm = "JM00160200000000";
   std::string jt = "JT00160200000001";
   std::vector<std::string> tm = {"TM00160200000001"};
+  // `payload: 2KB`: before the load, every mover it can pick gets one replica record of each
+  // of the entry's items at their former body (the provider), whose stored data is this many
+  // bytes; answers then carry records of this size. 0: only the records the world registers
+  // anyway (the vaccination record of vaccinated movers).
+  int64_t payload_bytes = 0;
+  SourcePos payload_pos;
 };
 
 struct LoadSpec {

@@ -112,6 +112,14 @@ class World {
   Result<netsim::Session> ServerSession(Body& body, std::string_view account);
   // A fresh addressing-server session with registrar and viewer roles.
   Result<netsim::Session> AddressingSession(Body& body);
+  // Registers a replica (副本) by the body's replica registrar, which stays logged in at the
+  // intermediate server as a business system's link does: setting up a world of the whole
+  // country registers tens of thousands, and a timeline registers more hours later.
+  Status RegisterReplica(Body& body, const middleware::ReplicaRecord& record);
+  // Records a status change (転出, 死亡) at the body's addressing server by its registrar link,
+  // effective on `date` (YYYY-MM-DD).
+  Status SetResidentStatus(Body& body, std::string_view integrated_number,
+                           addressing::ResidentStatus status, std::string_view date);
 
   // Runs the loop until nothing is left to do, or until `until`.
   void Run();
@@ -138,12 +146,14 @@ class World {
   std::string Password(std::string_view body, std::string_view account) const;
   Result<netsim::Session> LoginRenewing(netsim::StaffDirectory& staff, std::string_view lgcode,
                                         std::string_view account, std::string_view prefix);
-  // Calls `call` with the body's kept addressing-server session for `account` (a link system
+  // Calls `call` with the body's kept session for `account` at its addressing server or its
+  // intermediate server (a link system
   // stays logged in, as the 住基ネット CS does; a world of the whole country acquires tens of
   // thousands of tokens in its setup), logging in again once if the directory no longer knows
   // the session (idle timeout, password expiry).
+  enum class KeptAt { kAddressing, kServer };
   template <typename T>
-  Result<T> WithKeptSession(Body& body, std::string_view account,
+  Result<T> WithKeptSession(Body& body, KeptAt at, std::string_view account,
                             const std::function<Result<T>(const netsim::Session&)>& call);
   std::vector<uint8_t> Key(std::string_view purpose) const;
   void OnTokenRequest(Body& body, const addressing::TokenRequest& request);
@@ -166,7 +176,7 @@ class World {
   std::vector<std::unique_ptr<Body>> bodies_;
   // lgcode and 機関コード → body: runs of the whole country look bodies up per query.
   std::map<std::string, Body*, std::less<>> by_code_;
-  std::map<std::string, netsim::Session> kept_sessions_;  // "<lgcode>/<account>" → session
+  std::map<std::string, netsim::Session> kept_sessions_;  // "a-|m-<lgcode>/<account>"
   std::vector<std::unique_ptr<Sink>> sinks_;
   uint64_t token_messages_ = 0;
   std::optional<Error> failure_;
