@@ -4,12 +4,14 @@
 #include <boost/json.hpp>
 #include <cctype>
 #include <cerrno>
+#include <charconv>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <limits>
 #include <map>
 #include <sstream>
@@ -486,6 +488,44 @@ size_t BenchComparison::Count(Verdict verdict) const {
                     [&](const MetricComparison& m) { return m.verdict == verdict; }));
 }
 
+double SmallestPValue(size_t n_baseline, size_t n_current) {
+  std::vector<double> b(n_baseline), c(n_current);
+  for (size_t i = 0; i < n_baseline; ++i) b[i] = static_cast<double>(i);
+  for (size_t i = 0; i < n_current; ++i) c[i] = static_cast<double>(n_baseline + i);
+  return MannWhitneyU(b, c).p_value;
+}
+
+std::vector<double> KeepBest(std::vector<double> samples, double fraction, Better better) {
+  if (better == Better::kLower) {
+    std::sort(samples.begin(), samples.end());
+  } else {
+    std::sort(samples.begin(), samples.end(), std::greater<>());
+  }
+  const auto keep = std::max<size_t>(
+      1, static_cast<size_t>(std::ceil(fraction * static_cast<double>(samples.size()) - 1e-9)));
+  if (keep < samples.size()) samples.resize(keep);
+  return samples;
+}
+
+Result<double> ParseKeepBest(std::string_view text) {
+  const bool percent = !text.empty() && text.back() == '%';
+  const std::string number(percent ? text.substr(0, text.size() - 1) : text);
+  const std::string rule = "a fraction above 0 and at most 1 (0.5) or a percentage (50%)";
+  double value = 0;
+  const auto [ptr, ec] = std::from_chars(number.data(), number.data() + number.size(), value);
+  if (number.empty() || ec != std::errc() || ptr != number.data() + number.size() ||
+      !std::isfinite(value)) {
+    return MakeError(Errc::kInvalidArgument,
+                     "--keep-best '" + std::string(text) + "' is not a number; expected " + rule);
+  }
+  if (percent) value /= 100;
+  if (value <= 0 || value > 1) {
+    return MakeError(Errc::kInvalidArgument,
+                     "--keep-best '" + std::string(text) + "' is out of range; expected " + rule);
+  }
+  return value;
+}
+
 Result<BenchComparison> CompareBench(const BenchSamples& baseline, const BenchSamples& current,
                                      const CompareOptions& options) {
   if (baseline.format != current.format) {
@@ -517,10 +557,16 @@ Result<BenchComparison> CompareBench(const BenchSamples& baseline, const BenchSa
       out.metrics.push_back(std::move(m));
       return;
     }
-    const MannWhitneyResult test = MannWhitneyU(b->samples, c->samples);
+    const std::vector<double> kept_b = KeepBest(b->samples, options.keep_best, m.better);
+    const std::vector<double> kept_c = KeepBest(c->samples, options.keep_best, m.better);
+    if (options.keep_best < 1) {  // the medians shown are those the change is relative to
+      m.baseline_median = Median(kept_b);
+      m.current_median = Median(kept_c);
+    }
+    const MannWhitneyResult test = MannWhitneyU(kept_b, kept_c);
     m.p_value = test.p_value;
     m.exact = test.exact;
-    const double shift = HodgesLehmannShift(b->samples, c->samples);
+    const double shift = HodgesLehmannShift(kept_b, kept_c);
     if (m.baseline_median > 0) {
       m.change_pct = shift / m.baseline_median * 100;
     } else if (shift != 0) {
@@ -529,7 +575,10 @@ Result<BenchComparison> CompareBench(const BenchSamples& baseline, const BenchSa
     }
     const double worse = m.better == Better::kLower ? m.change_pct : -m.change_pct;
     const bool significant = m.p_value < options.alpha;
-    if (m.n_baseline < options.min_samples || m.n_current < options.min_samples) {
+    // With few samples kept even complete separation is not significant (3 against 3: p 0.1).
+    const bool can_reach_alpha = SmallestPValue(kept_b.size(), kept_c.size()) < options.alpha;
+    if (m.n_baseline < options.min_samples || m.n_current < options.min_samples ||
+        !can_reach_alpha) {
       m.verdict = Verdict::kTooFewSamples;
     } else if (significant && worse > 0 && worse >= options.min_effect_pct) {
       m.verdict = Verdict::kRegression;
@@ -627,6 +676,7 @@ std::string FormatBenchJson(const BenchComparison& comparison, const CompareOpti
   o["alpha"] = options.alpha;
   o["min_effect_pct"] = options.min_effect_pct;
   o["min_samples"] = options.min_samples;
+  o["keep_best"] = options.keep_best;
   json::array metrics;
   for (const MetricComparison& m : comparison.metrics) {
     json::object e;

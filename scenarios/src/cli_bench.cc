@@ -26,7 +26,8 @@ constexpr std::string_view kBenchUsage =
 constexpr std::string_view kCompareUsage =
     "usage: renkei bench compare BASELINE CURRENT [--alpha 0.05] [--min-effect 5%]\n"
     "                            [--metric cpu_time|real_time] [--format table|json]\n"
-    "                            [--min-samples N] [--baseline PATH]... [--current PATH]...\n"
+    "                            [--min-samples N] [--keep-best F] [--baseline PATH]...\n"
+    "                            [--current PATH]...\n"
     "\n"
     "BASELINE and CURRENT are Google Benchmark JSON files (run with --benchmark_repetitions=9\n"
     "or more; benchmarks/gate does it) or renkei summary.json files, one per run; a directory\n"
@@ -34,8 +35,9 @@ constexpr std::string_view kCompareUsage =
     "Per metric: a two-sided Mann-Whitney U test and the Hodges-Lehmann change against the\n"
     "baseline median. A regression is p < alpha and a change of at least min-effect for the\n"
     "worse (time or latency up, throughput down). Metrics with fewer than N samples on a side\n"
-    "are reported but cannot fail. Exit 0: no regression; 1: a regression; 2: bad usage or\n"
-    "input.\n"
+    "are reported but cannot fail. --keep-best 0.5 compares only the better half of each side\n"
+    "(lowest times, highest throughputs): on a shared runner neighbours only slow repetitions\n"
+    "down. Exit 0: no regression; 1: a regression; 2: bad usage or input.\n"
     "\n"
     "options:\n";
 
@@ -56,6 +58,8 @@ int RunCompare(const std::vector<std::string>& args, std::ostream& out, std::ost
                                po::value<std::string>()->value_name("N")->default_value(
                                    std::to_string(defaults.min_samples)),
                                "samples per side below which a metric cannot fail the gate")(
+      "keep-best", po::value<std::string>()->value_name("F")->default_value("1"),
+      "fraction of each side's samples compared: the best ones (0.5 or 50%: the better half)")(
       "baseline", po::value<std::vector<std::string>>()->value_name("PATH")->composing(),
       "another baseline file or directory")(
       "current", po::value<std::vector<std::string>>()->value_name("PATH")->composing(),
@@ -92,6 +96,9 @@ int RunCompare(const std::vector<std::string>& args, std::ostream& out, std::ost
                            "--min-samples '" + min_samples + "' is not a whole number ≥ 1");
   }
   options.min_samples = std::stoul(min_samples);
+  auto keep_best = ParseKeepBest(vm["keep-best"].as<std::string>());
+  if (!keep_best.ok()) return cli::UsageError(kCommand, err, keep_best.error().Describe());
+  options.keep_best = *keep_best;
   const std::string& metric = vm["metric"].as<std::string>();
   if (metric != "cpu_time" && metric != "real_time") {
     return cli::UsageError(kCommand, err, "--metric '" + metric + "' is not cpu_time or real_time");

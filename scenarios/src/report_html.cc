@@ -26,7 +26,9 @@ constexpr int64_t kTop = 10;
 constexpr int64_t kAxis = 44;  // room for the time axis below the plot
 constexpr int64_t kTicks = 5;
 // A run with more queries draws the first ones only: the page must stay openable.
-constexpr size_t kMaxBars = 5000;
+// Bars of the query timeline: beyond this many the chart draws an even sample (every k-th by
+// submission time), so that it still spans the run and stays a screen or two high.
+constexpr size_t kMaxBars = 300;
 constexpr int64_t kThroughputBuckets = 24;
 constexpr int64_t kChartHeight = 160;  // histogram and throughput plot areas
 
@@ -140,14 +142,35 @@ Window ChartWindow(const RunSummary& s) {
   return {from, std::max<int64_t>(1, (to - from).micros())};
 }
 
+// "st", "nd", "rd" or "th" after a count: "every 2nd".
+const char* Ordinal(size_t n) {
+  if (n % 100 >= 11 && n % 100 <= 13) return "th";
+  switch (n % 10) {
+    case 1:
+      return "st";
+    case 2:
+      return "nd";
+    case 3:
+      return "rd";
+    default:
+      return "th";
+  }
+}
+
 void Timeline(std::ostringstream& h, const RunSummary& s, const Window& w) {
   std::vector<const QueryOutcome*> rows;
   for (const QueryOutcome& q : s.outcomes) rows.push_back(&q);
   std::stable_sort(rows.begin(), rows.end(), [](const QueryOutcome* a, const QueryOutcome* b) {
     return a->submitted_at < b->submitted_at;
   });
-  const size_t shown = std::min(rows.size(), kMaxBars);
-  const int64_t row = shown <= 40 ? 16 : shown <= 400 ? 4 : 1;
+  const size_t every = (rows.size() + kMaxBars - 1) / kMaxBars;  // 1 up to kMaxBars rows
+  if (every > 1) {
+    std::vector<const QueryOutcome*> sample;
+    for (size_t i = 0; i < rows.size(); i += every) sample.push_back(rows[i]);
+    sample.swap(rows);
+  }
+  const size_t shown = rows.size();
+  const int64_t row = shown <= 40 ? 16 : shown <= 150 ? 4 : 2;
   const int64_t bar = row >= 16 ? 12 : row;
   const int64_t plot = std::max<int64_t>(row * static_cast<int64_t>(shown), 16);
   h << "<svg class=\"chart\" role=\"img\" aria-label=\"query timeline\" width=\""
@@ -176,9 +199,19 @@ void Timeline(std::ostringstream& h, const RunSummary& s, const Window& w) {
   }
   TimeAxis(h, kTop + plot + 4, w.from, w.span);
   h << "</svg>\n";
-  if (shown < rows.size()) {
-    h << "<p class=\"note\">The first " << shown << " of " << rows.size()
-      << " queries (by submission time) are drawn.</p>\n";
+  if (every > 1 || s.outcomes_omitted > 0) {
+    h << "<p class=\"note\">";
+    if (every > 1) {
+      h << "Every " << every << Ordinal(every) << " of " << s.outcomes.size()
+        << " queries (by submission time) is drawn. ";
+    }
+    if (s.outcomes_omitted > 0) {
+      h << "The report keeps the outcomes of every timeline query and the load's first "
+        << RunSummary::kMaxLoadOutcomes << " (" << s.outcomes_omitted
+        << " more are only counted); the summary's counts and percentiles cover all " << s.queries
+        << ".";
+    }
+    h << "</p>\n";
   }
   // Legend: the statuses present, in code order.
   h << "<p class=\"legend\">";
@@ -273,7 +306,7 @@ void Throughput(std::ostringstream& h, const RunSummary& s, const Window& w) {
 }
 
 const char* kStyle = R"(
-body{font-family:sans-serif;max-width:960px;margin:1em auto;padding:0 1em;color:#222}
+body{font-family:"Hiragino Sans","Hiragino Kaku Gothic ProN","Yu Gothic UI","Yu Gothic",Meiryo,"Noto Sans CJK JP","Noto Sans JP",sans-serif;max-width:960px;margin:1em auto;padding:0 1em;color:#222}
 h1 .pass{color:#2e7d32}h1 .fail{color:#c62828}
 table{border-collapse:collapse;margin:.5em 0}
 th,td{border:1px solid #ccc;padding:.2em .6em;text-align:left;vertical-align:top}
@@ -284,7 +317,7 @@ tr.fail td.v{color:#c62828;font-weight:bold}
 .legend span{margin-right:1em;white-space:nowrap}
 .legend i{display:inline-block;width:.9em;height:.9em;margin-right:.3em;vertical-align:middle}
 .note{color:#555;font-size:90%}
-ol.log{font-family:monospace;font-size:90%}
+ol.log{font-family:"Noto Sans Mono CJK JP","BIZ UDGothic","MS Gothic",Osaka-Mono,monospace;font-size:90%}
 #wall{margin-top:2em;border-top:3px double #999;padding-top:.5em;color:#555}
 )";
 
@@ -323,7 +356,9 @@ std::string HtmlReport(const RunSummary& s, const std::string& narration_ja,
   const std::string verdict = passed ? "PASS" : "FAIL";
   const Window w = ChartWindow(s);
   std::ostringstream h;
-  h << "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+  // Japanese is the report's main language (names, narration, the step log): with lang="en"
+  // browsers may draw its kanji with Chinese glyph forms. The English narration says so.
+  h << "<!DOCTYPE html>\n<html lang=\"ja\">\n<head>\n<meta charset=\"utf-8\">\n"
     << "<title>" << HtmlEscape(s.scenario) << " — " << verdict << " — renkei</title>\n"
     << "<style>" << kStyle << "</style>\n</head>\n<body>\n";
 

@@ -730,7 +730,8 @@ class Parser {
   Status ParseNarration(const Value& v) {
     RENKEI_TRY(const Fields f, MapOf(v, "narration", {"ja", "en"}));
     if (const Value* ja = f.Find("ja")) {
-      RENKEI_TRY(scenario_.narration_ja, Text(*ja, "a text"));
+      RENKEI_TRY(const std::string text, Text(*ja, "a text"));
+      scenario_.narration_ja = UnfoldJapanese(text);
     }
     if (const Value* en = f.Find("en")) {
       RENKEI_TRY(scenario_.narration_en, Text(*en, "a text"));
@@ -2348,6 +2349,21 @@ Result<Scenario> ParseScenario(std::string_view yaml, const std::string& source_
                      source_name + ":1:1: the scenario could not be read (" + e.what() +
                          "); expected a scenario file of reasonable size");
   }
+}
+
+std::string UnfoldJapanese(std::string_view text) {
+  // A folded block (`>-`) joins its lines with a space, which English needs and Japanese does
+  // not: 照会は 保留 should read 照会は保留. Both neighbours being parts of multi-byte UTF-8
+  // characters marks a join between Japanese lines; a space next to ASCII stays.
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const bool between_multibyte = text[i] == ' ' && i > 0 && i + 1 < text.size() &&
+                                   static_cast<unsigned char>(text[i - 1]) >= 0x80 &&
+                                   static_cast<unsigned char>(text[i + 1]) >= 0x80;
+    if (!between_multibyte) out.push_back(text[i]);
+  }
+  return out;
 }
 
 std::vector<std::string> RandomMoverBodies(const WorldSpec& world) {

@@ -130,6 +130,27 @@ TEST(HtmlReportTest, DrawsOneTimelineBarPerQuery) {
   EXPECT_EQ(Count(HtmlReport(s, "", ""), "class=\"bar\""), 2u);
 }
 
+TEST(HtmlReportTest, LargeRunsDrawAnEvenSampleSpanningTheRun) {
+  RunSummary s = Summary();
+  s.outcomes.clear();
+  s.status_counts = {{"09", 12'000}};
+  s.queries = 12'000;
+  for (int i = 0; i < 1000; ++i) {  // one every 10 s, over 2 h 46 m
+    const SimTime t = s.started_at + Duration::Seconds(10 * i);
+    s.outcomes.push_back(
+        {"load-" + std::to_string(i), "長岡市", "仙台市", t, t + Duration::Millis(40), "09", ""});
+  }
+  s.outcomes_omitted = 11'000;
+  const std::string html = HtmlReport(s, "", "");
+  // Every 4th of 1,000: 250 bars, the last one from the end of the run, not its first minutes.
+  EXPECT_EQ(Count(html, "class=\"bar\""), 250u);
+  EXPECT_TRUE(testing::Contains(html, "<title>load-996: ")) << "the sample reaches the end";
+  EXPECT_FALSE(testing::Contains(html, "<title>load-997: "));
+  EXPECT_TRUE(testing::Contains(html, "Every 4th of 1000 queries (by submission time) is drawn."));
+  EXPECT_TRUE(testing::Contains(html, "(11000 more are only counted)"));
+  EXPECT_TRUE(testing::Contains(html, "cover all 12000."));
+}
+
 TEST(HtmlReportTest, ExplainsEachStatusCode) {
   const std::string html = HtmlReport(Summary(), "", "");
   EXPECT_NE(html.find("refused"), std::string::npos);

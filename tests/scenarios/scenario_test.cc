@@ -2062,5 +2062,16 @@ TEST(ScenarioErrorTest, UnknownEventFieldListsTemplateUse) {
                       "rotate_key, partition, loss, narration, use, with"));
 }
 
+TEST(ScenarioNarrationTest, FoldedJapaneseLinesJoinWithoutSpaces) {
+  const Result<Scenario> r =
+      ParseScenario(Cat({"narration:\n", "  ja: >-\n", "    長岡市からの照会は\n",
+                         "    保留となり、職員が Web 画面で\n", "    確認します。\n", "  en: >-\n",
+                         "    Queries are\n", "    held.\n", kHead}),
+                    "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->narration_ja, "長岡市からの照会は保留となり、職員が Web 画面で確認します。");
+  EXPECT_EQ(r->narration_en, "Queries are held.");
+}
+
 }  // namespace
 }  // namespace renkei::scenarios

@@ -91,6 +91,13 @@ struct CompareOptions {
   double alpha = 0.05;        // significance level, in (0, 1)
   double min_effect_pct = 5;  // smallest change that counts, in percent of the baseline
   size_t min_samples = 9;     // per side, below which a metric cannot fail the gate
+  // Fraction (0, 1] of each side's samples the test and the change use: the best ones (the
+  // lowest times and latencies, the highest throughputs), at least one. On a shared runner a
+  // neighbour only ever makes a repetition slower, so the slow tail measures the neighbours and
+  // not the build; comparing the better half compares the builds' undisturbed costs. The
+  // p-value then ranks the kept order statistics rather than independent draws, so it is a
+  // screen with the same alpha, not an exact level. 1 keeps every sample.
+  double keep_best = 1;
 };
 
 enum class Verdict { kUnchanged, kRegression, kImprovement, kTooFewSamples, kAdded, kRemoved };
@@ -101,7 +108,7 @@ struct MetricComparison {
   std::string name;
   std::string unit;
   Better better = Better::kLower;
-  size_t n_baseline = 0;
+  size_t n_baseline = 0;  // samples read; the test used the best keep_best of them
   size_t n_current = 0;
   double baseline_median = 0;  // meaningless when n_baseline == 0 (an added metric)
   double current_median = 0;   // meaningless when n_current == 0 (a removed metric)
@@ -122,6 +129,13 @@ struct BenchComparison {
 Result<BenchComparison> CompareBench(const BenchSamples& baseline, const BenchSamples& current,
                                      const CompareOptions& options);
 
+// The p-value of two samples of these sizes that do not overlap at all: the smallest the test
+// can give. A metric whose kept samples cannot get below alpha cannot fail the gate.
+double SmallestPValue(size_t n_baseline, size_t n_current);
+// The best `fraction` of `samples` (see CompareOptions::keep_best), at least one, sorted.
+std::vector<double> KeepBest(std::vector<double> samples, double fraction, Better better);
+// keep-best is a number in (0, 1] ("0.5") or a percentage above 0 and at most 100 ("50%").
+Result<double> ParseKeepBest(std::string_view text);
 // Option text: alpha is a number strictly between 0 and 1; min-effect is a non-negative
 // percentage below 1000 with an optional '%' ("5%", "2.5"). Errors say what was wrong.
 Result<double> ParseAlpha(std::string_view text);

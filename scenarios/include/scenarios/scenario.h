@@ -91,6 +91,10 @@ struct WorldSpec {
   std::vector<FlagSpec> flags;
 };
 
+// narration.ja as read from a folded YAML block, without the spaces the folding put between
+// two lines of Japanese (a space next to ASCII text stays).
+std::string UnfoldJapanese(std::string_view text);
+
 // The municipalities of `world` whose residents can be generated: the bodies movers drawn at
 // random (from: any, to: any) come from and go to, in the order of world.bodies. Prefectures
 // (municipal digits 000) never are; the others are when the world is national (generic town
