@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <future>
+#include <set>
 
 #include "addressing/errors.h"
 #include "addressing/normalize.h"
@@ -167,6 +168,63 @@ class ChunkReader {
 };
 
 }  // namespace
+
+Result<std::vector<Resident>> ReadResidentsCsv(std::istream& in, std::string_view source_name) {
+  const std::string source(source_name);
+  auto bad = [&](int64_t line, const std::string& why) {
+    return MakeError(Errc::kInvalidInput, source + ":" + std::to_string(line) + ": " + why);
+  };
+  std::string line;
+  int64_t line_no = 0;
+  if (!std::getline(in, line)) return bad(1, "empty file; expected the header " + ExpectedHeader());
+  ++line_no;
+  if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+  if (!line.empty() && line.back() == '\r') line.pop_back();
+  if (line != ExpectedHeader()) return bad(1, "the header must be " + ExpectedHeader());
+  std::vector<Resident> out;
+  std::set<std::string> atena_seen, my_number_seen;
+  while (std::getline(in, line)) {
+    ++line_no;
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (line.empty()) continue;
+    if (!IsValidUtf8(line)) return bad(line_no, "encoding: the line is not valid UTF-8");
+    auto parsed = ParseCsvLine(line);
+    if (!parsed.ok()) return bad(line_no, parsed.error().message);
+    const std::vector<std::string>& f = *parsed;
+    if (f.size() != kHeader.size()) {
+      return bad(line_no, "expected " + std::to_string(kHeader.size()) + " columns, got " +
+                              std::to_string(f.size()));
+    }
+    if (Status s = netsim::ValidateMyNumber(f[0]); !s.ok()) {
+      // The validator's message may quote the value: say what is wrong without it.
+      return bad(line_no, "個人番号: not a valid 個人番号 (12 digits with its check digit)");
+    }
+    if (f[2].size() != 15 ||
+        !std::all_of(f[2].begin(), f[2].end(), [](char c) { return c >= '0' && c <= '9'; })) {
+      return bad(line_no, "宛名番号: 15 digits required");
+    }
+    auto reg = RowToRegistration(f, "JUKI");
+    if (!reg.ok()) return bad(line_no, reg.error().message);
+    if (!atena_seen.insert(f[2]).second) {
+      return bad(line_no, "宛名番号: " + f[2] + " appears twice in the file");
+    }
+    if (!my_number_seen.insert(f[0]).second) {
+      return bad(line_no, "個人番号: the same person appears twice in the file");
+    }
+    Resident r;
+    r.my_number = f[0];
+    r.juminhyo_code = f[1];
+    r.atena_number = f[2];
+    r.name = reg->four_info.name;
+    r.name_kana = reg->four_info.name_kana;
+    r.sex = reg->four_info.sex;
+    RENKEI_TRY(r.birth_date, ParseDate(reg->four_info.birth_date));
+    r.address = reg->four_info.address;
+    out.push_back(std::move(r));
+  }
+  if (in.bad()) return bad(line_no, "the file could not be read to its end");
+  return out;
+}
 
 Result<ImportSummary> ImportResidentsCsv(AddressingServer& server, const Session& session,
                                          std::istream& in, std::string_view source_name,

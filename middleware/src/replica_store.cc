@@ -94,12 +94,9 @@ bool ValidUtf8(std::string_view s) {
   return true;
 }
 
-Status ValidateRecord(const ReplicaRecord& r, std::string_view body_lgcode) {
+Status ValidateFieldsButPerson(const ReplicaRecord& r, std::string_view body_lgcode) {
   if (!ValidRecordId(r.record_id)) {
     return Invalid("record_id: 1-64 characters of 0-9, A-Z, a-z, '_' or '-' required");
-  }
-  if (Status s = netsim::ValidateIntegratedNumber(r.integrated_number); !s.ok()) {
-    return Invalid("integrated_number: " + s.error().message);
   }
   if (Status s = netsim::ValidateCode(r.tm, netsim::CodeKind::kDataItem); !s.ok()) {
     return Invalid("tm: " + s.error().message);
@@ -144,6 +141,14 @@ Status ValidateRecord(const ReplicaRecord& r, std::string_view body_lgcode) {
     return Invalid("payload: 1 byte to 1 MiB required, got " + std::to_string(r.payload.size()));
   }
   if (!ValidUtf8(r.payload)) return Invalid("payload: not valid UTF-8");
+  return OkStatus();
+}
+
+Status ValidateRecord(const ReplicaRecord& r, std::string_view body_lgcode) {
+  RENKEI_CHECK_OK(ValidateFieldsButPerson(r, body_lgcode));
+  if (Status s = netsim::ValidateIntegratedNumber(r.integrated_number); !s.ok()) {
+    return Invalid("integrated_number: " + s.error().message);
+  }
   return OkStatus();
 }
 
@@ -279,6 +284,10 @@ class CsvReader {
 };
 
 }  // namespace
+
+Status ValidateReplicaFields(const ReplicaRecord& record, std::string_view body_lgcode) {
+  return ValidateFieldsButPerson(record, body_lgcode);
+}
 
 class ReplicaStore::Impl {
  public:

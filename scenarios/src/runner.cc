@@ -213,6 +213,7 @@ class Run {
     wo.start = s_.start - kSetup;
     wo.data_dir = data.string();
     wo.registry = s_.world.national ? RegistryKind::kNational : RegistryKind::kShipped;
+    wo.permit_list_path = s_.world.permit_list;
     wo.link = s_.network.Profile();
     for (const BodyLinkSpec& b : s_.network.bodies) wo.body_links[b.body] = b.link.Profile();
     // Unset delays keep the components' own defaults.
@@ -221,8 +222,13 @@ class Run {
     if (net.token_turnaround) wo.core.token_turnaround = *net.token_turnaround;
     if (net.provider_processing) wo.server.processing_delay = *net.provider_processing;
     RENKEI_TRY(world_, World::Create(wo));
-    Narrate(s_.start - kSetup, "準備 / setup: " + std::to_string(s_.world.bodies.size()) +
-                                   " bodies, " + std::to_string(MoverCount()) + " movers");
+    size_t from_files = 0;
+    for (const BodySpec& b : s_.world.bodies) from_files += b.file_residents.size();
+    Narrate(s_.start - kSetup,
+            "準備 / setup: " + std::to_string(s_.world.bodies.size()) + " bodies, " +
+                std::to_string(MoverCount()) + " movers" +
+                (from_files > 0 ? ", " + std::to_string(from_files) + " residents from files"
+                                : std::string()));
     RENKEI_CHECK_OK(BuildWorld());
     world_->RunUntil(s_.start);
     if (world_->failure()) return *world_->failure();
@@ -348,6 +354,7 @@ class Run {
         }
       }
     }
+    for (const BodySpec& b : s_.world.bodies) RENKEI_CHECK_OK(RegisterFilePeople(b));
     const std::vector<std::string> candidates = RandomMoverBodies(s_.world);
     const int total_movers = MoverCount();
     int placed = 0;
@@ -415,6 +422,32 @@ class Run {
     Narrate(world_->loop().Now(), prefix + Name(f.body) + ": 移動者 " + std::to_string(f.person) +
                                       (f.clear ? " の " : " に ") + f.kind +
                                       (f.clear ? " フラグを解除 (" : " フラグ (") + f.reason + ")");
+    return OkStatus();
+  }
+
+  // A body's residents_file people, registered as generated residents are (addressing server
+  // and J-LIS, tokens acquired by themselves), then its replicas_file records, each person
+  // relayed from the 宛名番号 to the 統合宛名番号 the addressing server gave them.
+  Status RegisterFilePeople(const BodySpec& b) {
+    if (b.file_residents.empty()) return OkStatus();
+    World::Body* body = world_->FindBody(b.lgcode);
+    for (const addressing::Resident& r : b.file_residents) {
+      my_numbers_.push_back(r.my_number);
+      auto integrated = world_->RegisterResident(*body, r);
+      if (!integrated.ok()) {
+        return Error{integrated.error().code, b.residents_file + ": 宛名番号 " + r.atena_number +
+                                                  ": " + integrated.error().message};
+      }
+      file_people_[{b.lgcode, r.atena_number}] = integrated.value();
+    }
+    for (const FileReplica& f : b.file_replicas) {
+      middleware::ReplicaRecord rec = f.record;
+      rec.integrated_number = file_people_.at({b.lgcode, f.atena});
+      if (Status st = world_->RegisterReplica(*body, rec); !st.ok()) {
+        return Error{st.error().code,
+                     b.replicas_file + ":" + std::to_string(f.line) + ": " + st.error().message};
+      }
+    }
     return OkStatus();
   }
 
@@ -753,9 +786,13 @@ class Run {
         const QuerySpec& q = e.query;
         World::Body* from = world_->FindBody(q.from);
         World::Body* to = world_->FindBody(q.to);
-        const Mover& mover = movers_.at(static_cast<size_t>(q.person - 1));
         middleware::QueryRequest r;
-        r.integrated_number = q.from == mover.to ? mover.at_to : mover.at_from;
+        if (q.person > 0) {
+          const Mover& mover = movers_.at(static_cast<size_t>(q.person - 1));
+          r.integrated_number = q.from == mover.to ? mover.at_to : mover.at_from;
+        } else {
+          r.integrated_number = file_people_.at({q.from, q.atena});
+        }
         r.provider = to->institution;
         r.jm = q.jm;
         r.jt = q.jt;
@@ -1385,6 +1422,8 @@ class Run {
   std::map<std::string, netsim::crypto::Bytes> captured_;
   std::vector<AttackRun> attacks_;
   uint64_t attack_serial_ = 0;
+  // (地方公共団体コード, 宛名番号) of residents_file people → their 統合宛名番号 there.
+  std::map<std::pair<std::string, std::string>, std::string> file_people_;
   uint64_t replica_serial_ = 0;  // record ids of registered replicas, across bodies
   // (lgcode, 統合宛名番号) → the latest dose registered there, for the next record key.
   std::map<std::pair<std::string, std::string>, int> doses_;

@@ -17,6 +17,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cmath>
 #include <cstdint>
@@ -32,12 +33,14 @@
 #include <utility>
 #include <vector>
 
+#include "addressing/bulk_import.h"
 #include "addressing/resident_generator.h"
 #include "middleware/batch_file.h"
 #include "middleware/intermediate_server.h"
 #include "netsim/errors.h"
 #include "netsim/identifiers.h"
 #include "netsim/institution_registry.h"
+#include "netsim/permit_list.h"
 #include "scenario_include.h"
 #include "scenarios/world.h"
 
@@ -92,6 +95,8 @@ netsim::Duration LoadSpec::Span() const {
 }
 
 namespace {
+
+namespace fs = std::filesystem;
 
 using netsim::Duration;
 
@@ -764,7 +769,16 @@ class Parser {
   }
 
   Status ParseWorld(const Value& v) {
-    RENKEI_TRY(const Fields f, MapOf(v, "world", {"registry", "bodies", "movers", "flags"}));
+    RENKEI_TRY(const Fields f,
+               MapOf(v, "world", {"registry", "bodies", "movers", "flags", "permit_list"}));
+    if (const Value* p = f.Find("permit_list")) {
+      const std::string expected =
+          "a CSV file in the format of netsim/data/permit_list.csv (docs/nws.md)";
+      std::ifstream in;
+      RENKEI_TRY(scenario_.world.permit_list, DataFile(*p, in, expected));
+      auto list = netsim::PermitList::LoadCsv(scenario_.world.permit_list);
+      if (!list.ok()) return Fail(*p, list.error().message, expected);
+    }
     if (const Value* r = f.Find("registry")) {
       RENKEI_TRY(const std::string kind, Text(*r, "shipped or national"));
       if (kind != "shipped" && kind != "national") {
@@ -785,7 +799,11 @@ class Parser {
             i.kind != netsim::InstitutionKind::kPrefecture) {
           continue;
         }
-        scenario_.world.bodies.push_back(BodySpec{i.lg_code, i.name, 0, Pos(bodies->mark)});
+        BodySpec body;
+        body.lgcode = i.lg_code;
+        body.name = i.name;
+        body.pos = Pos(bodies->mark);
+        scenario_.world.bodies.push_back(std::move(body));
       }
       scenario_.world.all_bodies = true;
     } else {
@@ -821,7 +839,9 @@ class Parser {
   }
 
   Status ParseBody(const Value& v, const netsim::InstitutionRegistry& registry) {
-    RENKEI_TRY(const Fields f, MapOf(v, "a body", {"code", "name", "residents"}));
+    RENKEI_TRY(
+        const Fields f,
+        MapOf(v, "a body", {"code", "name", "residents", "residents_file", "replicas_file"}));
     BodySpec body;
     body.pos = Pos(f.mark);
     const Value* code = f.Find("code");
@@ -886,6 +906,144 @@ class Parser {
       if (residents > 0) RENKEI_CHECK_OK(Generatable(*r, body.lgcode, "residents"));
       scenario_.world.bodies.back().residents = static_cast<int>(residents);
     }
+    if (const Value* file = f.Find("residents_file")) {
+      RENKEI_CHECK_OK(ParseResidentsFile(*file, scenario_.world.bodies.back()));
+    }
+    if (const Value* file = f.Find("replicas_file")) {
+      if (f.Find("residents_file") == nullptr) {
+        return Fail(file->key_mark, "replicas_file without residents_file",
+                    "a residents_file too: its rows name people by the 宛名番号 it gives them");
+      }
+      RENKEI_CHECK_OK(ParseReplicasFile(*file, scenario_.world.bodies.back()));
+    }
+    return OkStatus();
+  }
+
+  // A path as written in the file a value came from: relative to that file's directory.
+  std::string ResolvePath(const Value& v, const std::string& written) const {
+    const fs::path path(written);
+    if (path.is_absolute()) return path.string();
+    return (fs::path(Pos(v).file).parent_path() / path).lexically_normal().string();
+  }
+
+  // Opens a data file a field names, or says why it cannot.
+  Result<std::string> DataFile(const Value& v, std::ifstream& in, const std::string& expected) {
+    RENKEI_TRY(const std::string written, NonEmptyText(v, expected));
+    const std::string path = ResolvePath(v, written);
+    std::error_code ec;
+    if (!fs::is_regular_file(path, ec)) {
+      return Fail(v,
+                  v.name + " " + QuoteValue(written) + " is not a file (looked for " + path + ")",
+                  expected);
+    }
+    in.open(path, std::ios::binary);
+    if (!in) return Fail(v, v.name + " " + QuoteValue(written) + " cannot be read", expected);
+    return path;
+  }
+
+  // Serials of 宛名番号 that renkei numbers itself at a body: generated residents and movers
+  // from it count up from 1; movers into it from kMovedInSerials (500,000,001).
+  static constexpr int64_t kFileSerialsFrom = 100'000'000;
+  static constexpr int64_t kFileSerialsTo = 499'999'999;
+
+  Status ParseResidentsFile(const Value& v, BodySpec& body) {
+    const std::string expected =
+        "a CSV file of residents as renkei gen residents writes it (header " +
+        std::string("個人番号,住民票コード,宛名番号,氏名,氏名カナ,性別,生年月日,住所)");
+    std::ifstream in;
+    RENKEI_TRY(body.residents_file, DataFile(v, in, expected));
+    auto residents = addressing::ReadResidentsCsv(in, body.residents_file);
+    if (!residents.ok()) return Fail(v, residents.error().message, expected);
+    if (residents->empty()) return Fail(v, body.residents_file + " has no residents", expected);
+    for (size_t i = 0; i < residents->size(); ++i) {
+      const std::string& atena = (*residents)[i].atena_number;
+      const int64_t serial = std::stoll(atena.substr(6));
+      const std::string where = body.residents_file + ": resident " + std::to_string(i + 1) +
+                                " (line " + std::to_string(i + 2) + ")";
+      if (atena.compare(0, 6, body.lgcode) != 0) {
+        return Fail(v, where + ": 宛名番号 " + atena + " is not numbered by " + body.lgcode,
+                    "宛名番号 of the body: its 地方公共団体コード and 9 digits, such as " +
+                        body.lgcode + "100000001");
+      }
+      if (serial < kFileSerialsFrom || serial > kFileSerialsTo) {
+        return Fail(v, where + ": 宛名番号 " + atena + " is in a series renkei numbers itself",
+                    "serials 100000000 to 499999999 (1-99999999 are generated residents and "
+                    "movers from the body, 500000001 and up movers into it)");
+      }
+    }
+    body.file_residents = std::move(residents).value();
+    return OkStatus();
+  }
+
+  Status ParseReplicasFile(const Value& v, BodySpec& body) {
+    static constexpr std::array<std::string_view, 10> kReplicaHeader = {
+        "record_id",    "atena_number", "tm",         "dataset_item_code", "record_key",
+        "data_version", "publish_from", "publish_to", "ward_code",         "payload"};
+    std::string header;
+    for (std::string_view h : kReplicaHeader)
+      header += (header.empty() ? "" : ",") + std::string(h);
+    const std::string expected = "a CSV file of replica records with the header " + header +
+                                 " (atena_number: a 宛名番号 of the body's residents_file)";
+    std::ifstream in;
+    RENKEI_TRY(body.replicas_file, DataFile(v, in, expected));
+    std::map<std::string, bool> known;
+    for (const addressing::Resident& r : body.file_residents) known[r.atena_number] = true;
+    std::map<std::string, int64_t> ids;  // record_id → line
+    std::string line;
+    int64_t line_no = 0;
+    auto bad = [&](const std::string& why) {
+      return Fail(v, body.replicas_file + ":" + std::to_string(line_no) + ": " + why, expected);
+    };
+    while (std::getline(in, line)) {
+      ++line_no;
+      if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
+      if (!line.empty() && line.back() == '\r') line.pop_back();
+      if (line_no == 1) {
+        if (line != header) return bad("the header must be " + header);
+        continue;
+      }
+      if (line.empty()) continue;
+      if (FirstInvalidUtf8(line) != std::string_view::npos) {
+        return bad("encoding: the line is not valid UTF-8");
+      }
+      auto fields = addressing::ParseCsvLine(line);
+      if (!fields.ok()) return bad(fields.error().message);
+      const std::vector<std::string>& c = *fields;
+      if (c.size() != kReplicaHeader.size()) {
+        return bad("expected " + std::to_string(kReplicaHeader.size()) + " columns, got " +
+                   std::to_string(c.size()));
+      }
+      FileReplica fr;
+      fr.line = line_no;
+      fr.atena = c[1];
+      if (known.count(fr.atena) == 0) {
+        return bad("atena_number " + QuoteValue(fr.atena) + " is not a resident of " +
+                   body.residents_file);
+      }
+      middleware::ReplicaRecord& r = fr.record;
+      r.record_id = c[0];
+      r.tm = c[2];
+      r.dataset_item_code = c[3];
+      r.record_key = c[4];
+      const auto [ptr, ec] =
+          std::from_chars(c[5].data(), c[5].data() + c[5].size(), r.data_version);
+      if (c[5].empty() || ec != std::errc() || ptr != c[5].data() + c[5].size()) {
+        return bad("data_version: a whole number required, got " + QuoteValue(c[5]));
+      }
+      r.publish_from = c[6];
+      r.publish_to = c[7];
+      r.ward_code = c[8];
+      r.payload = c[9];
+      if (Status s = middleware::ValidateReplicaFields(r, body.lgcode); !s.ok()) {
+        return bad(s.error().message);
+      }
+      if (const auto [earlier, fresh] = ids.emplace(r.record_id, line_no); !fresh) {
+        return bad("record_id " + r.record_id + " appears twice (first at line " +
+                   std::to_string(earlier->second) + ")");
+      }
+      body.file_replicas.push_back(std::move(fr));
+    }
+    if (line_no == 0) return bad("empty file; expected the header " + header);
     return OkStatus();
   }
 
@@ -1863,15 +2021,27 @@ class Parser {
   }
 
   Result<QuerySpec> ParseQuery(const Value& v) {
-    RENKEI_TRY(
-        const Fields f,
-        MapOf(v, "a query", {"id", "from", "to", "jm", "jt", "tm", "person", "non_disclosure"}));
+    RENKEI_TRY(const Fields f,
+               MapOf(v, "a query",
+                     {"id", "from", "to", "jm", "jt", "tm", "person", "atena", "non_disclosure"}));
     QuerySpec q;
-    for (const char* required : {"id", "from", "to", "person"}) {
+    for (const char* required : {"id", "from", "to"}) {
       if (f.Find(required) == nullptr) {
         return Missing(f, "a query", "'" + std::string(required) + "'",
-                       "a query with id, from, to and person");
+                       "a query with id, from, to and person (or atena)");
       }
+    }
+    const Value* person = f.Find("person");
+    const Value* atena = f.Find("atena");
+    if (person == nullptr && atena == nullptr) {
+      return Missing(f, "a query", "'person' or 'atena'",
+                     "person: <a mover number> or atena: <the requester's 宛名番号 of a person "
+                     "of its residents_file>");
+    }
+    if (person != nullptr && atena != nullptr) {
+      const Value* second = person->key_mark.pos > atena->key_mark.pos ? person : atena;
+      return Fail(second->key_mark, "a query with both person and atena",
+                  "one of person (a mover number) and atena (a 宛名番号)");
     }
     const Value& id = *f.Find("id");
     const std::string id_rule = "an id of 1-32 letters, digits, '_' or '-', such as q1";
@@ -1915,8 +2085,25 @@ class Parser {
     if (const Value* tm = f.Find("tm")) {
       RENKEI_TRY(q.tm, TmCodes(*tm));
     }
-    RENKEI_TRY(q.person, Person(*f.Find("person"), q.from, "requester"));
-    query_persons_[q.id] = *f.Find("person");
+    if (person != nullptr) {
+      RENKEI_TRY(q.person, Person(*person, q.from, "requester"));
+      query_persons_[q.id] = *person;
+    } else {
+      RENKEI_TRY(q.atena, Text(*atena, "a 宛名番号 of 15 digits"));
+      const BodySpec& requester = DeclaredBody(q.from);
+      const bool known =
+          std::any_of(requester.file_residents.begin(), requester.file_residents.end(),
+                      [&q](const addressing::Resident& r) { return r.atena_number == q.atena; });
+      if (!known) {
+        return Fail(
+            *atena,
+            "atena " + QuoteValue(q.atena) + " is not a resident of " +
+                (requester.residents_file.empty() ? requester.name + " (it has no residents_file)"
+                                                  : requester.residents_file),
+            "the requester's 宛名番号 of a person of its residents_file");
+      }
+      query_persons_[q.id] = *atena;
+    }
     if (const Value* nd = f.Find("non_disclosure")) {
       RENKEI_TRY(q.non_disclosure, Bool(*nd));
     }
@@ -2380,7 +2567,6 @@ std::vector<std::string> RandomMoverBodies(const WorldSpec& world) {
 }
 
 Result<Scenario> LoadScenario(const std::string& path) {
-  namespace fs = std::filesystem;
   std::error_code ec;
   const fs::file_status st = fs::status(path, ec);
   if (ec || !fs::exists(st)) {

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdio>
 #include <sstream>
 
 #include "addressing/errors.h"
@@ -199,6 +200,62 @@ TEST(CsvLineTest, RejectsStrayQuote) {
   auto f = ParseCsvLine("a,b\"c");
   ASSERT_FALSE(f.ok());
   EXPECT_NE(f.error().message.find("column 2"), std::string::npos);
+}
+
+// ReadResidentsCsv: the whole file or nothing, for scenario worlds.
+
+std::string Atena(uint64_t i) {
+  char serial[32];
+  std::snprintf(serial, sizeof serial, "%09llu", static_cast<unsigned long long>(100000000 + i));
+  return std::string("152021") + serial;
+}
+
+// Row() with a 15-digit 宛名番号 of 長岡市, as a scenario's residents_file has them.
+std::string FileRow(uint64_t i) {
+  std::string row = Row(i);
+  const size_t first = row.find(',', row.find(',') + 1) + 1;
+  const size_t end = row.find(',', first);
+  return row.substr(0, first) + Atena(i) + row.substr(end);
+}
+
+Result<std::vector<Resident>> ReadText(const std::string& text) {
+  std::istringstream in(text);
+  return ReadResidentsCsv(in, "people.csv");
+}
+
+TEST(ReadResidentsCsvTest, ReadsEveryRowInOrder) {
+  auto r = ReadText(std::string(kHeader) + "\r\n" + FileRow(1) + "\r\n" + FileRow(2) + "\n\n");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->size(), 2u);
+  EXPECT_EQ((*r)[0].atena_number, Atena(1));
+  EXPECT_EQ((*r)[1].my_number, netsim::MakeMyNumber(20000000002ULL));
+  EXPECT_EQ((*r)[1].sex, Sex::kMale);
+  EXPECT_EQ(FormatDate((*r)[1].birth_date), "1970-05-05");
+}
+
+TEST(ReadResidentsCsvTest, RefusesTheWholeFileAtTheFirstBadRow) {
+  auto r = ReadText(std::string(kHeader) + "\n" + FileRow(1) + "\n" +
+                    FileRow(2).replace(FileRow(2).find("1970-05-05"), 10, "1970-02-30") + "\n" +
+                    FileRow(3) + "\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message.rfind("people.csv:3: 生年月日: ", 0), 0u) << r.error().message;
+}
+
+TEST(ReadResidentsCsvTest, RefusesAPersonTwiceWithoutShowingTheNumber) {
+  std::string twice = FileRow(1);
+  twice.replace(twice.find(Atena(1)), 15, Atena(9));
+  auto r = ReadText(std::string(kHeader) + "\n" + FileRow(1) + "\n" + twice + "\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "people.csv:3: 個人番号: the same person appears twice in the file");
+  auto a = ReadText(std::string(kHeader) + "\n" + FileRow(1) + "\n" + FileRow(1) + "\n");
+  ASSERT_FALSE(a.ok());
+  EXPECT_EQ(a.error().message,
+            "people.csv:3: 宛名番号: " + Atena(1) + " appears twice in the file");
+}
+
+TEST(ReadResidentsCsvTest, RefusesAWrongHeaderAndAnEmptyFile) {
+  EXPECT_EQ(ReadText("").error().message.rfind("people.csv:1: empty file", 0), 0u);
+  EXPECT_EQ(ReadText("a,b\n").error().message.rfind("people.csv:1: the header must be", 0), 0u);
 }
 
 }  // namespace

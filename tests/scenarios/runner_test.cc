@@ -104,7 +104,8 @@ INSTANTIATE_TEST_SUITE_P(Rehearsals, ShippedScenarioTest,
                                            "provider_down.yaml", "load_morning.yaml",
                                            "no_token.yaml", "forged_permit.yaml",
                                            "transfer_out.yaml", "certificate_lookup.yaml",
-                                           "target_extraction.yaml", "transfer_in_short.yaml"),
+                                           "target_extraction.yaml", "transfer_in_short.yaml",
+                                           "own_data.yaml"),
                          [](const ::testing::TestParamInfo<const char*>& param_info) {
                            std::string name = param_info.param;
                            std::string out;

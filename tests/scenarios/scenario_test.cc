@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cstdint>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <initializer_list>
@@ -2071,6 +2072,228 @@ TEST(ScenarioNarrationTest, FoldedJapaneseLinesJoinWithoutSpaces) {
   ASSERT_TRUE(r.ok()) << r.error().message;
   EXPECT_EQ(r->narration_ja, "長岡市からの照会は保留となり、職員が Web 画面で確認します。");
   EXPECT_EQ(r->narration_en, "Queries are held.");
+}
+
+// ---- the world from files: residents_file, replicas_file, permit_list ----
+
+bool Has(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+std::string Read(const fs::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+class ScenarioFilesTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::path(::testing::TempDir()) / "scenario_files";
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  std::string Write(const std::string& name, const std::string& text) {
+    const fs::path p = dir_ / name;
+    std::ofstream(p, std::ios::binary) << text;
+    return p.string();
+  }
+  // Two people as renkei gen residents writes them, numbered by `lgcode` from `serial`.
+  std::string Residents(const std::string& name, const std::string& lgcode,
+                        int64_t serial = 100000001) {
+    char a1[32], a2[32];
+    std::snprintf(a1, sizeof a1, "%09lld", static_cast<long long>(serial));
+    std::snprintf(a2, sizeof a2, "%09lld", static_cast<long long>(serial + 1));
+    const std::string atena1 = lgcode + a1;
+    const std::string atena2 = lgcode + a2;
+    return Write(
+        name,
+        "個人番号,住民票コード,宛名番号,氏名,氏名カナ,性別,生年月日,住所\n"
+        "811800323434,73961763433," +
+            atena1 +
+            ",田中 弘子,タナカ ヒロコ,女,1955-03-02,宮城県仙台市青葉区本町一丁目24番3号\n"
+            "522211926836,71595194860," +
+            atena2 +
+            ",柴田 太郎,シバタ タロウ,男,1989-12-17,宮城県仙台市若林区連坊二丁目4番16号\n");
+  }
+  static constexpr std::string_view kReplicaHeader =
+      "record_id,atena_number,tm,dataset_item_code,record_key,data_version,publish_from,"
+      "publish_to,ward_code,payload\n";
+  std::string Replicas(const std::string& rows) {
+    return Write("replicas.csv", std::string(kReplicaHeader) + rows);
+  }
+  // A world of 仙台市 with the files given (lines 1-4), then `rest`.
+  std::string World(const std::string& sendai_fields, const std::string& rest = "") {
+    return "scenario: t\n"
+           "world:\n"
+           "  bodies:\n"
+           "    - {code: \"041009\", " +
+           sendai_fields + "}\n" + rest;
+  }
+  fs::path dir_;
+};
+
+TEST_F(ScenarioFilesTest, ResidentsReplicasAndPermitListAreRead) {
+  const std::string sendai = Residents("sendai.csv", "041009");
+  const std::string nagaoka = Residents("nagaoka.csv", "152021");
+  const std::string replicas = Replicas(
+      "R1,041009100000001,TM00160200000001,VACC-RECORD,dose-1,1,2021-06-01,,041017,"
+      "\"{\"\"dose\"\":1}\"\n");
+  const std::string list =
+      Write("list.csv", Read(fs::path(RENKEI_SOURCE_DIR) / "netsim/data/permit_list.csv"));
+  const Result<Scenario> r = ParseScenario(
+      "scenario: t\n"
+      "world:\n"
+      "  permit_list: " +
+          list +
+          "\n"
+          "  bodies:\n"
+          "    - {code: \"041009\", residents_file: " +
+          sendai + ", replicas_file: " + replicas +
+          "}\n"
+          "    - {code: \"152021\", residents_file: " +
+          nagaoka +
+          "}\n"
+          "timeline:\n"
+          "  - {at: 1m, query: {id: q1, from: 長岡市, to: 仙台市, atena: \"152021100000002\"}}\n",
+      "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->world.permit_list, list);
+  const BodySpec& b = r->world.bodies[0];
+  ASSERT_EQ(b.file_residents.size(), 2u);
+  EXPECT_EQ(b.file_residents[1].atena_number, "041009100000002");
+  EXPECT_EQ(b.file_residents[1].name, "柴田 太郎");
+  ASSERT_EQ(b.file_replicas.size(), 1u);
+  EXPECT_EQ(b.file_replicas[0].line, 2);
+  EXPECT_EQ(b.file_replicas[0].atena, "041009100000001");
+  EXPECT_EQ(b.file_replicas[0].record.payload, "{\"dose\":1}");
+  EXPECT_EQ(r->timeline[0].query.atena, "152021100000002");
+  EXPECT_EQ(r->timeline[0].query.person, 0);
+}
+
+TEST_F(ScenarioFilesTest, ResidentsFileRelativeToTheScenario) {
+  Residents("sendai.csv", "041009");
+  const std::string scenario = Write("s.yaml", World("residents_file: sendai.csv"));
+  const Result<Scenario> r = LoadScenario(scenario);
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->world.bodies[0].file_residents.size(), 2u);
+}
+
+TEST_F(ScenarioFilesTest, MissingResidentsFile) {
+  EXPECT_TRUE(FailsAt(World("residents_file: no_such.csv"), "4:40",
+                      "residents_file 'no_such.csv' is not a file"));
+}
+
+TEST_F(ScenarioFilesTest, ResidentsFileWithAWrongHeader) {
+  const std::string f = Write("bad.csv", "my_number,atena\n1,2\n");
+  EXPECT_TRUE(FailsAt(World("residents_file: " + f), "4:40",
+                      f + ":1: the header must be 個人番号,住民票コード,宛名番号"));
+}
+
+TEST_F(ScenarioFilesTest, ResidentWithABadCheckDigitNamesTheLineNotTheNumber) {
+  const std::string f = Write("bad.csv",
+                              "個人番号,住民票コード,宛名番号,氏名,氏名カナ,性別,生年月日,住所\n"
+                              "811800323435,73961763433,041009100000001,田中 弘子,タナカ ヒロコ,"
+                              "女,1955-03-02,宮城県仙台市青葉区本町一丁目24番3号\n");
+  const Result<Scenario> r = ParseScenario(World("residents_file: " + f), "s.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.error().message, f + ":2: 個人番号: not a valid 個人番号"))
+      << r.error().message;
+  EXPECT_FALSE(Has(r.error().message, "811800323435")) << r.error().message;
+}
+
+TEST_F(ScenarioFilesTest, ResidentWithAShortRow) {
+  const std::string f = Write("bad.csv",
+                              "個人番号,住民票コード,宛名番号,氏名,氏名カナ,性別,生年月日,住所\n"
+                              "811800323434,73961763433,041009100000001\n");
+  EXPECT_TRUE(FailsAt(World("residents_file: " + f), "4:40", f + ":2: expected 8 columns, got 3"));
+}
+
+TEST_F(ScenarioFilesTest, ResidentNumberedByAnotherBody) {
+  const std::string f = Residents("nagaoka.csv", "152021");
+  EXPECT_TRUE(FailsAt(World("residents_file: " + f), "4:40",
+                      "宛名番号 152021100000001 is not numbered by 041009"));
+}
+
+TEST_F(ScenarioFilesTest, ResidentInTheSeriesRenkeiNumbers) {
+  const std::string f = Residents("sendai.csv", "041009", 1);
+  EXPECT_TRUE(FailsAt(World("residents_file: " + f), "4:40",
+                      "宛名番号 041009000000001 is in a series renkei numbers itself; expected "
+                      "serials 100000000 to 499999999"));
+}
+
+TEST_F(ScenarioFilesTest, ReplicasFileWithoutResidentsFile) {
+  const std::string rep = Replicas("");
+  EXPECT_TRUE(
+      FailsAt(World("replicas_file: " + rep), "4:24", "replicas_file without residents_file"));
+}
+
+TEST_F(ScenarioFilesTest, ReplicaOfSomeoneNotInTheResidentsFile) {
+  const std::string res = Residents("sendai.csv", "041009");
+  const std::string rep = Replicas(
+      "R1,041009100000009,TM00160200000001,V,dose-1,1,2021-06-01,,"
+      "041017,x\n");
+  EXPECT_TRUE(FailsAt(
+      World("residents_file: " + res + ", replicas_file: " + rep),
+      "4:" + std::to_string(40 + res.size() + 17),
+      rep + ":2: atena_number (a value with 12 or more digits, not shown) is not a resident of " +
+          res));
+}
+
+TEST_F(ScenarioFilesTest, ReplicaWithAWardCodeOfAnotherPrefecture) {
+  const std::string res = Residents("sendai.csv", "041009");
+  const std::string rep = Replicas(
+      "R1,041009100000001,TM00160200000001,V,dose-1,1,2021-06-01,,"
+      "152021,x\n");
+  const Result<Scenario> r =
+      ParseScenario(World("residents_file: " + res + ", replicas_file: " + rep), "s.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.error().message, rep + ":2: ward_code: 152021 is not in the prefecture"))
+      << r.error().message;
+}
+
+TEST_F(ScenarioFilesTest, ReplicaRecordIdTwiceAndABadVersion) {
+  const std::string res = Residents("sendai.csv", "041009");
+  const std::string row = "R1,041009100000001,TM00160200000001,V,dose-1,1,2021-06-01,,041017,x\n";
+  const std::string twice = Replicas(row + row);
+  auto r = ParseScenario(World("residents_file: " + res + ", replicas_file: " + twice), "s.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.error().message, twice + ":3: record_id R1 appears twice (first at line 2)"))
+      << r.error().message;
+  const std::string version =
+      Replicas("R1,041009100000001,TM00160200000001,V,dose-1,one,2021-06-01,,041017,x\n");
+  r = ParseScenario(World("residents_file: " + res + ", replicas_file: " + version), "s.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.error().message, ":2: data_version: a whole number required, got 'one'"))
+      << r.error().message;
+}
+
+TEST_F(ScenarioFilesTest, PermitListThatDoesNotParse) {
+  const std::string list = Write("list.csv", "not a permit list\n");
+  const Result<Scenario> r = ParseScenario(
+      "scenario: t\nworld:\n  permit_list: " + list + "\n  bodies: [{code: \"041009\"}]\n",
+      "s.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.error().message, "s.yaml:3:16: ")) << r.error().message;
+  EXPECT_TRUE(Has(r.error().message,
+                  "expected a CSV file in the format of "
+                  "netsim/data/permit_list.csv"))
+      << r.error().message;
+}
+
+TEST_F(ScenarioFilesTest, QueryWithBothPersonAndAtena) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n",
+                           "  - {at: 1m, query: {id: q1, from: \"152021\", to: \"041009\", "
+                           "person: 1, atena: \"152021100000001\"}}\n"}),
+                      "6:71", "a query with both person and atena"));
+}
+
+TEST_F(ScenarioFilesTest, QueryForAnAtenaNotInTheRequestersFile) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "timeline:\n",
+                           "  - {at: 1m, query: {id: q1, from: \"152021\", to: \"041009\", "
+                           "atena: \"152021100000001\"}}\n"}),
+                      "6:67", "is not a resident of 長岡市 (it has no residents_file)"));
 }
 
 }  // namespace

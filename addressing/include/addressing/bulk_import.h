@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "addressing/addressing_server.h"
+#include "addressing/resident_generator.h"
 
 namespace renkei::addressing {
 
@@ -50,6 +51,12 @@ struct ImportSummary {
 // Parses one CSV record (a physical line without its line end) into fields. Quoted fields may
 // contain commas and doubled quotes; an unterminated quote is an error naming the column.
 Result<std::vector<std::string>> ParseCsvLine(std::string_view line);
+
+// Reads a whole residents file of the same format without registering anyone, for callers
+// that must refuse a file with any bad row (a scenario's world): the first bad row is a
+// kInvalidInput error "SOURCE:LINE: <field>: <rule>" (never the 個人番号 itself). Also refused:
+// a 宛名番号 or a 個人番号 given twice in the file, and a 宛名番号 that is not 15 digits.
+Result<std::vector<Resident>> ReadResidentsCsv(std::istream& in, std::string_view source_name);
 
 Result<ImportSummary> ImportResidentsCsv(AddressingServer& server, const Session& session,
                                          std::istream& in, std::string_view source_name,

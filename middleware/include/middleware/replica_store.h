@@ -82,6 +82,11 @@ struct ImportSummary {
   std::vector<ImportRejection> rejections;  // in line order
 };
 
+// The checks a record passes before it is stored, but for its integrated_number: for a file
+// that names people by a business system's 宛名番号 until the addressing server relays them.
+// kInvalidInput "<field>: <rule>".
+Status ValidateReplicaFields(const ReplicaRecord& record, std::string_view body_lgcode);
+
 class ReplicaStore {
  public:
   // Opens (creating when missing) the store at `path` (":memory:" for tests). A new file gets

@@ -32,6 +32,8 @@
 #include <string_view>
 #include <vector>
 
+#include "addressing/resident_generator.h"
+#include "middleware/replica_store.h"
 #include "netsim/result.h"
 #include "netsim/sim_network.h"
 #include "netsim/time.h"
@@ -46,10 +48,25 @@ struct SourcePos {
   std::string Describe() const;  // "file:line:column"
 };
 
+// A record of a body's replicas_file: the person is named by the body's 宛名番号 (of its
+// residents_file), as a business system registers through the addressing server.
+struct FileReplica {
+  int64_t line = 0;  // in the replicas_file, for messages
+  std::string atena;
+  middleware::ReplicaRecord record;  // integrated_number empty until setup relays the 宛名番号
+};
+
 struct BodySpec {
   std::string lgcode;  // from `code` or resolved from `name`
   std::string name;    // the registry's name for it, e.g. 長岡市
   int residents = 0;   // residents of this body only, generated (ResidentGenerator)
+  // `residents_file`: people from a CSV as `renkei gen residents` writes it, registered at
+  // setup under their own 宛名番号 (path as resolved against the file that names it).
+  std::string residents_file;
+  std::vector<addressing::Resident> file_residents;
+  // `replicas_file`: replica records for people of the residents_file.
+  std::string replicas_file;
+  std::vector<FileReplica> file_replicas;
   SourcePos pos;
 };
 
@@ -81,6 +98,9 @@ struct FlagSpec {
 };
 
 struct WorldSpec {
+  // `permit_list`: the 照会許可用照合リスト as a CSV in the format of netsim/data/permit_list.csv
+  // (path as resolved); empty: the shipped list.
+  std::string permit_list;
   // `registry: national`: the shipped registry completed to all 1,788 local bodies (synthetic
   // ones among them, scenarios::LoadWorldRegistry); their residents get generic town names.
   bool national = false;
@@ -148,7 +168,9 @@ struct QuerySpec {
   std::string jm = "JM00160200000000";
   std::string jt = "JT00160200000001";
   std::vector<std::string> tm = {"TM00160200000001"};
-  int person = 0;  // mover number (the requester's 統合宛名番号 of that mover)
+  int person = 0;  // mover number (the requester's 統合宛名番号 of that mover), or 0 with atena
+  // Instead of person: the requester's 宛名番号 of a person of its residents_file.
+  std::string atena;
   bool non_disclosure = false;
 };
 
