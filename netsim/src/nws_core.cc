@@ -272,20 +272,7 @@ void NwsCore::HandlePermitRequest(const Envelope& request) {
                     "",
                     ""});
   auto deny = [&](std::string status, std::string reason) {
-    ++stats_.denials;
-    Record(CoreRecord{0,
-                      {},
-                      CoreRecordKind::kPermitDenial,
-                      b.processing_number,
-                      b.requester,
-                      b.provider,
-                      b.jm,
-                      b.jt,
-                      b.tm_items,
-                      status,
-                      reason});
-    Reply(request, MessageType::kPermitDenial, kResultDenied,
-          EncodePermitDenial({b.processing_number, std::move(status), std::move(reason)}).value());
+    DenyPermit(request, b, std::move(status), std::move(reason));
   };
   // The envelope's sender must be the requester it names: a body cannot ask in another's
   // name.
@@ -327,8 +314,50 @@ void NwsCore::HandlePermitRequest(const Envelope& request) {
   permit.provider_token = converted->ToText();
   permit.issued_at = loop_.Now();
   permit.expires_at = loop_.Now() + config_.permit_lifetime;
-  if (Status s = signer_.Sign(permit); !s.ok()) {
-    deny("error", "permit: " + s.error().message);
+  // The signature is the expensive step: it is computed off the loop thread while the core
+  // handles other requests, and the grant (record and reply) follows in an event posted now,
+  // so its place in the order does not depend on which thread signed. The signer is copied
+  // (a key id and a shared immutable key): the job may outlive this core.
+  struct Signed {
+    Status status;
+    ProvisionPermit permit;
+  };
+  loop_.Offload(
+      Duration(),
+      [signer = signer_, permit = std::move(permit)]() mutable {
+        Status s = signer.Sign(permit);
+        return Signed{std::move(s), std::move(permit)};
+      },
+      [this, request, b](Signed done) { GrantPermit(request, b, done.status, done.permit); });
+}
+
+void NwsCore::DenyPermit(const Envelope& request, const PermitRequestBody& b, std::string status,
+                         std::string reason) {
+  ++stats_.denials;
+  Record(CoreRecord{0,
+                    {},
+                    CoreRecordKind::kPermitDenial,
+                    b.processing_number,
+                    b.requester,
+                    b.provider,
+                    b.jm,
+                    b.jt,
+                    b.tm_items,
+                    status,
+                    reason});
+  Reply(request, MessageType::kPermitDenial, kResultDenied,
+        EncodePermitDenial({b.processing_number, std::move(status), std::move(reason)}).value());
+}
+
+void NwsCore::GrantPermit(const Envelope& request, const PermitRequestBody& b,
+                          const Status& signed_status, const ProvisionPermit& permit) {
+  if (!signed_status.ok()) {
+    DenyPermit(request, b, "error", "permit: " + signed_status.error().message);
+    return;
+  }
+  if (records_failure_) {
+    DenyPermit(request, b, "error",
+               "the core records cannot be written: no permit is issued unrecorded");
     return;
   }
   ++stats_.grants;

@@ -142,6 +142,11 @@ class NwsCore {
  private:
   void OnDelivery(const Delivery& d);
   void HandlePermitRequest(const Envelope& request);
+  void DenyPermit(const Envelope& request, const PermitRequestBody& b, std::string status,
+                  std::string reason);
+  // The second half of HandlePermitRequest, once the permit is signed.
+  void GrantPermit(const Envelope& request, const PermitRequestBody& b, const Status& signed_status,
+                   const ProvisionPermit& permit);
   void HandleTokenRequest(const Envelope& request);
   void Reply(const Envelope& request, MessageType type, const char* result_code,
              crypto::Bytes body);
