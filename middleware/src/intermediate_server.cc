@@ -183,18 +183,20 @@ class IntermediateServer::Impl {
               std::vector<AnswerItem> items);
 
   // ---- provider ----
+  using PermitKeys = std::map<uint32_t, crypto::Verifier>;
   // A query as it arrived, parsed, with its permit's signature checked (off the loop thread
   // when there are workers) before Provide reads any state.
   struct ArrivedQuery {
     Envelope e;
     Result<QueryBody> body;
     std::optional<netsim::ProvisionPermit> permit;
-    // The key trusted for the permit's key id when the query arrived; none when unknown then
-    // (Provide's permit check then looks again and verifies itself).
-    std::optional<crypto::Verifier> key;
+    // Whether the signature verifies under the key trusted for the permit's key id when the
+    // query arrived; none when that key was unknown then (Provide's permit check then looks
+    // again and verifies itself).
     std::optional<bool> signature_valid;
   };
-  ArrivedQuery ParseArrivedQuery(Envelope e);
+  // Pure: runs on a worker.
+  static ArrivedQuery ParseArrivedQuery(Envelope e, const PermitKeys& keys);
   void Provide(const ArrivedQuery& a, SimTime arrived);
   // Signs and sends `answer`; `keep` stores it for retransmissions (only for a permit that
   // verified: keying by an unverified permit id would let a forger overwrite an answer).
@@ -261,6 +263,17 @@ class IntermediateServer::Impl {
   }
   std::map<std::string, crypto::Verifier, std::less<>> answer_verifiers_;
   std::map<uint32_t, crypto::Verifier> permit_verifiers_;
+  // The permit keys as a value a worker job may hold: every core key published so far,
+  // installed (the same keys as verifier_'s, which never replaces one). Rebuilt when the
+  // trust anchors gained a key; a job that finds no key leaves the check to the loop thread.
+  std::shared_ptr<const PermitKeys> PermitKeySnapshot() {
+    if (!permit_key_snapshot_ || permit_key_snapshot_->size() != trust_->core_permit_keys.size()) {
+      for (const auto& entry : trust_->core_permit_keys) (void)PermitKeyVerifier(entry.first);
+      permit_key_snapshot_ = std::make_shared<const PermitKeys>(permit_verifiers_);
+    }
+    return permit_key_snapshot_;
+  }
+  std::shared_ptr<const PermitKeys> permit_key_snapshot_;
 
   std::map<std::string, netsim::EventId, std::less<>> query_timers_;
   std::map<int64_t, std::vector<netsim::EventId>> review_timers_;
@@ -404,12 +417,8 @@ void IntermediateServer::Impl::OnDelivery(const netsim::Delivery& d) {
       const SimTime arrived = d.arrived;
       loop_.Offload(
           config_.processing_delay,
-          [a = ParseArrivedQuery(std::move(e))]() mutable {
-            if (a.key && a.permit) {
-              a.signature_valid =
-                  a.key->Verify(netsim::CanonicalPermitBytes(*a.permit), a.permit->signature).ok();
-            }
-            return std::move(a);
+          [keys = PermitKeySnapshot(), e = std::move(e)]() mutable {
+            return ParseArrivedQuery(std::move(e), *keys);
           },
           [this, arrived](ArrivedQuery a) { Provide(a, arrived); });
       return;
@@ -614,29 +623,40 @@ void IntermediateServer::Impl::OnQueryTimer(const std::string& pn) {
 }
 
 void IntermediateServer::Impl::OnGrant(const Envelope& e) {
-  auto grant = netsim::DecodePermitGrant(e.body);
-  if (!grant.ok()) {
-    ++stats_.undecodable;
-    return;
-  }
-  // The signature is checked on the worker pool; the key is looked up here, where the trust
-  // anchors may be read.
-  std::optional<crypto::Verifier> key;
-  if (e.source == config_.core_node) {
-    if (const crypto::Verifier* k = PermitKeyVerifier(grant->permit.key_id)) key = *k;
-  }
+  // Decoding and the signature check run on the worker pool, with the permit keys as they
+  // stand now; a key the snapshot lacks is looked up and checked here afterwards.
   struct Checked {
-    netsim::ProvisionPermit permit;
-    bool genuine;
+    Result<netsim::PermitGrantBody> grant;
+    std::optional<bool> genuine;  // none: the key was not in the snapshot
   };
+  const bool from_core = e.source == config_.core_node;
   loop_.Offload(
       Duration(),
-      [key = std::move(key), permit = std::move(grant->permit)]() mutable {
-        const bool genuine =
-            key && key->Verify(netsim::CanonicalPermitBytes(permit), permit.signature).ok();
-        return Checked{std::move(permit), genuine};
+      [keys = PermitKeySnapshot(), body = e.body, from_core]() {
+        Checked c{netsim::DecodePermitGrant(body), std::nullopt};
+        if (!c.grant.ok()) return c;
+        const netsim::ProvisionPermit& permit = c.grant->permit;
+        if (!from_core) {
+          c.genuine = false;
+        } else if (auto key = keys->find(permit.key_id); key != keys->end()) {
+          c.genuine =
+              key->second.Verify(netsim::CanonicalPermitBytes(permit), permit.signature).ok();
+        }
+        return c;
       },
-      [this](Checked c) { OnCheckedGrant(c.permit, c.genuine); });
+      [this, from_core](Checked c) {
+        if (!c.grant.ok()) {
+          ++stats_.undecodable;
+          return;
+        }
+        const netsim::ProvisionPermit& permit = c.grant->permit;
+        if (!c.genuine) {
+          const crypto::Verifier* key = from_core ? PermitKeyVerifier(permit.key_id) : nullptr;
+          c.genuine = key != nullptr &&
+                      key->Verify(netsim::CanonicalPermitBytes(permit), permit.signature).ok();
+        }
+        OnCheckedGrant(permit, *c.genuine);
+      });
 }
 
 void IntermediateServer::Impl::OnCheckedGrant(const netsim::ProvisionPermit& permit, bool genuine) {
@@ -801,19 +821,22 @@ ProvisionLogRecord ProviderRecord(const netsim::ProvisionPermit& permit, SimTime
 
 }  // namespace
 
-IntermediateServer::Impl::ArrivedQuery IntermediateServer::Impl::ParseArrivedQuery(Envelope e) {
+IntermediateServer::Impl::ArrivedQuery IntermediateServer::Impl::ParseArrivedQuery(
+    Envelope e, const PermitKeys& keys) {
   auto body = DecodeQuery(e.body);
   std::optional<netsim::ProvisionPermit> parsed;
-  std::optional<crypto::Verifier> key;
+  std::optional<bool> signature_valid;
   if (body.ok()) {
     auto p = netsim::ParsePermit(body->permit);
     if (p.ok()) {
       parsed = std::move(p).value();
-      if (const crypto::Verifier* k = PermitKeyVerifier(parsed->key_id)) key = *k;
+      if (auto key = keys.find(parsed->key_id); key != keys.end()) {
+        signature_valid =
+            key->second.Verify(netsim::CanonicalPermitBytes(*parsed), parsed->signature).ok();
+      }
     }
   }
-  return ArrivedQuery{std::move(e), std::move(body), std::move(parsed), std::move(key),
-                      std::nullopt};
+  return ArrivedQuery{std::move(e), std::move(body), std::move(parsed), signature_valid};
 }
 
 void IntermediateServer::Impl::Provide(const ArrivedQuery& a, SimTime arrived) {
@@ -1047,11 +1070,6 @@ Result<std::vector<AnswerItem>> IntermediateServer::Impl::ReadItems(
 void IntermediateServer::Impl::AnswerWith(const Envelope& query,
                                           const netsim::ProvisionPermit& permit, AnswerBody answer,
                                           bool keep, bool offload) {
-  auto encoded = EncodeAnswer(answer);
-  if (!encoded.ok()) {
-    Fail(encoded.error());
-    return;
-  }
   Envelope e;
   e.message_id = "A" + (permit.permit_id.empty() ? query.message_id : permit.permit_id) +
                  (answer.final ? ".f" : ".i");
@@ -1060,10 +1078,10 @@ void IntermediateServer::Impl::AnswerWith(const Envelope& query,
   e.destination = query.source;
   e.reception_number = query.reception_number;
   e.result_code = std::string(RecordStatusCode(answer.status));
-  e.body = std::move(encoded).value();
-  // Pure: a copy of the signer (a shared immutable key) and the envelope it owns.
-  auto sign = [signer = signer_, key_id = "answer/" + config_.institution,
-               e = std::move(e)]() mutable -> Result<crypto::Bytes> {
+  // Pure: a copy of the signer (a shared immutable key) and the answer and envelope it owns.
+  auto sign = [signer = signer_, key_id = "answer/" + config_.institution, e = std::move(e),
+               answer = std::move(answer)]() mutable -> Result<crypto::Bytes> {
+    RENKEI_TRY(e.body, EncodeAnswer(answer));
     RENKEI_CHECK_OK(netsim::Sign(e, signer, std::move(key_id)));
     return netsim::Encode(e);
   };

@@ -314,21 +314,23 @@ void NwsCore::HandlePermitRequest(const Envelope& request) {
   permit.provider_token = converted->ToText();
   permit.issued_at = loop_.Now();
   permit.expires_at = loop_.Now() + config_.permit_lifetime;
-  // The signature is the expensive step: it is computed off the loop thread while the core
-  // handles other requests, and the grant (record and reply) follows in an event posted now,
-  // so its place in the order does not depend on which thread signed. The signer is copied
-  // (a key id and a shared immutable key): the job may outlive this core.
-  struct Signed {
-    Status status;
-    ProvisionPermit permit;
-  };
+  // The signature is the expensive step: it is computed (with the grant's encoding) off the
+  // loop thread while the core handles other requests, and the grant (record and reply)
+  // follows in an event posted now, so its place in the order does not depend on which
+  // thread signed. The signer is copied (a key id and a shared immutable key): the job may
+  // outlive this core.
+  const Institution* provider = registry_.Find(b.provider);
+  PermitGrantBody grant{std::move(permit),
+                        {b.requester, config_.interface_node, b.provider},
+                        provider != nullptr ? provider->endpoint : ""};
   loop_.Offload(
       Duration(),
-      [signer = signer_, permit = std::move(permit)]() mutable {
-        Status s = signer.Sign(permit);
-        return Signed{std::move(s), std::move(permit)};
+      [signer = signer_, grant = std::move(grant)]() mutable {
+        SignedGrant done{signer.Sign(grant.permit), crypto::Bytes{}, grant.permit.permit_id};
+        if (done.status.ok()) done.encoded = EncodePermitGrant(grant);
+        return done;
       },
-      [this, request, b](Signed done) { GrantPermit(request, b, done.status, done.permit); });
+      [this, request, b](SignedGrant done) { GrantPermit(request, b, done); });
 }
 
 void NwsCore::DenyPermit(const Envelope& request, const PermitRequestBody& b, std::string status,
@@ -349,10 +351,9 @@ void NwsCore::DenyPermit(const Envelope& request, const PermitRequestBody& b, st
         EncodePermitDenial({b.processing_number, std::move(status), std::move(reason)}).value());
 }
 
-void NwsCore::GrantPermit(const Envelope& request, const PermitRequestBody& b,
-                          const Status& signed_status, const ProvisionPermit& permit) {
-  if (!signed_status.ok()) {
-    DenyPermit(request, b, "error", "permit: " + signed_status.error().message);
+void NwsCore::GrantPermit(const Envelope& request, const PermitRequestBody& b, SignedGrant& done) {
+  if (!done.status.ok()) {
+    DenyPermit(request, b, "error", "permit: " + done.status.error().message);
     return;
   }
   if (records_failure_) {
@@ -371,17 +372,12 @@ void NwsCore::GrantPermit(const Envelope& request, const PermitRequestBody& b,
                     b.jt,
                     b.tm_items,
                     "issued",
-                    permit.permit_id});
-  const Institution* provider = registry_.Find(b.provider);
-  PermitGrantBody grant{permit,
-                        {b.requester, config_.interface_node, b.provider},
-                        provider != nullptr ? provider->endpoint : ""};
-  auto encoded = EncodePermitGrant(grant);
-  if (!encoded.ok()) {
+                    done.permit_id});
+  if (!done.encoded.ok()) {
     ++stats_.reply_failures;
     return;
   }
-  Reply(request, MessageType::kPermitGrant, kResultOk, std::move(encoded).value());
+  Reply(request, MessageType::kPermitGrant, kResultOk, std::move(done.encoded).value());
 }
 
 void NwsCore::HandleTokenRequest(const Envelope& request) {
