@@ -51,12 +51,14 @@ WorkerPool::JobPtr WorkerPool::ClaimLocked() {
   return nullptr;
 }
 
-void WorkerPool::RunClaimed(const JobPtr& job) {
+void WorkerPool::RunClaimed(const JobPtr& job, bool by_waiter) {
   job->work();
   job->work = nullptr;  // frees the captures on the thread that ran it, before the loop waits
   {
     std::lock_guard<std::mutex> lock(mu_);
     job->done = true;
+    ++jobs_run_;
+    if (by_waiter) ++jobs_run_by_waiters_;
   }
   job_done_.notify_all();
 }
@@ -74,12 +76,22 @@ void WorkerPool::Wait(const JobPtr& job) {
     }
     if (next) {
       lock.unlock();
-      RunClaimed(next);
+      RunClaimed(next, /*by_waiter=*/true);
       lock.lock();
       continue;
     }
     job_done_.wait(lock);
   }
+}
+
+uint64_t WorkerPool::jobs_run_by_waiters() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return jobs_run_by_waiters_;
+}
+
+uint64_t WorkerPool::jobs_run() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return jobs_run_;
 }
 
 void WorkerPool::WorkerMain() {
@@ -88,7 +100,7 @@ void WorkerPool::WorkerMain() {
     JobPtr job = ClaimLocked();
     if (job) {
       lock.unlock();
-      RunClaimed(job);
+      RunClaimed(job, /*by_waiter=*/false);
       lock.lock();
       continue;
     }

@@ -16,6 +16,7 @@
 
 #include <condition_variable>
 #include <cstddef>
+#include <cstdint>
 #include <deque>
 #include <functional>
 #include <memory>
@@ -43,18 +44,26 @@ class WorkerPool {
   // Returns once `job` has run (its effects are then visible to the caller).
   void Wait(const JobPtr& job);
 
+  // Jobs run so far by the threads calling Wait instead of by the workers: a measure of how
+  // far the workers fell behind (benchmarks report it). Thread count changes it, never a
+  // result.
+  uint64_t jobs_run_by_waiters() const;
+  uint64_t jobs_run() const;
+
  private:
   void WorkerMain();
   // Claims the oldest unclaimed job; null when none is queued. Requires mu_.
   JobPtr ClaimLocked();
   // Runs a claimed job outside the lock and marks it done.
-  void RunClaimed(const JobPtr& job);
+  void RunClaimed(const JobPtr& job, bool by_waiter);
 
-  std::mutex mu_;
+  mutable std::mutex mu_;
   std::condition_variable work_ready_;  // a job was queued, or the pool stops
   std::condition_variable job_done_;    // some job finished
   std::deque<JobPtr> queue_;
   bool stopping_ = false;
+  uint64_t jobs_run_ = 0;             // guarded by mu_
+  uint64_t jobs_run_by_waiters_ = 0;  // guarded by mu_
   std::vector<std::thread> workers_;
 };
 
