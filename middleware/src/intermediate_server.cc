@@ -171,19 +171,39 @@ class IntermediateServer::Impl {
   Result<std::string> Submit(const QueryRequest& request);
   void SendPermitRequest(const QueryState& q);
   void OnGrant(const Envelope& e);
+  // OnGrant's second half, once the permit's signature was checked (`genuine`).
+  void OnCheckedGrant(const netsim::ProvisionPermit& permit, bool genuine);
   void OnDenial(const Envelope& e);
-  void OnAnswer(const Envelope& e);
+  void OnAnswer(Envelope e);
+  // OnAnswer's second half, once the signature was checked and the body decoded.
+  void OnCheckedAnswer(const Envelope& e, bool signed_ok, const Result<AnswerBody>& body);
   void OnQueryTimer(const std::string& pn);
   void ArmQueryTimer(const std::string& pn, Duration after);
   void Finish(QueryState& q, RecordStatus status, std::string message,
               std::vector<AnswerItem> items);
 
   // ---- provider ----
-  void Provide(const Envelope& e, SimTime arrived);
+  using PermitKeys = std::map<uint32_t, crypto::Verifier>;
+  // A query as it arrived, parsed, with its permit's signature checked (off the loop thread
+  // when there are workers) before Provide reads any state.
+  struct ArrivedQuery {
+    Envelope e;
+    Result<QueryBody> body;
+    std::optional<netsim::ProvisionPermit> permit;
+    // Whether the signature verifies under the key trusted for the permit's key id when the
+    // query arrived; none when that key was unknown then (Provide's permit check then looks
+    // again and verifies itself).
+    std::optional<bool> signature_valid;
+  };
+  // Pure: runs on a worker.
+  static ArrivedQuery ParseArrivedQuery(Envelope e, const PermitKeys& keys);
+  void Provide(const ArrivedQuery& a, SimTime arrived);
   // Signs and sends `answer`; `keep` stores it for retransmissions (only for a permit that
   // verified: keying by an unverified permit id would let a forger overwrite an answer).
+  // `offload` signs on the worker pool and sends from an event posted now, for callers that
+  // are themselves events (Provide); staff calls (reviews) answer before they return.
   void AnswerWith(const Envelope& query, const netsim::ProvisionPermit& permit, AnswerBody answer,
-                  bool keep);
+                  bool keep, bool offload = false);
   Result<std::vector<AnswerItem>> ReadItems(const std::string& person,
                                             const std::vector<std::string>& tm_items,
                                             const std::string& as_of,
@@ -243,6 +263,17 @@ class IntermediateServer::Impl {
   }
   std::map<std::string, crypto::Verifier, std::less<>> answer_verifiers_;
   std::map<uint32_t, crypto::Verifier> permit_verifiers_;
+  // The permit keys as a value a worker job may hold: every core key published so far,
+  // installed (the same keys as verifier_'s, which never replaces one). Rebuilt when the
+  // trust anchors gained a key; a job that finds no key leaves the check to the loop thread.
+  std::shared_ptr<const PermitKeys> PermitKeySnapshot() {
+    if (!permit_key_snapshot_ || permit_key_snapshot_->size() != trust_->core_permit_keys.size()) {
+      for (const auto& entry : trust_->core_permit_keys) (void)PermitKeyVerifier(entry.first);
+      permit_key_snapshot_ = std::make_shared<const PermitKeys>(permit_verifiers_);
+    }
+    return permit_key_snapshot_;
+  }
+  std::shared_ptr<const PermitKeys> permit_key_snapshot_;
 
   std::map<std::string, netsim::EventId, std::less<>> query_timers_;
   std::map<int64_t, std::vector<netsim::EventId>> review_timers_;
@@ -381,13 +412,19 @@ void IntermediateServer::Impl::OnDelivery(const netsim::Delivery& d) {
       OnDenial(e);
       return;
     case MessageType::kQuery: {
+      // The permit's signature is checked on the worker pool during the processing delay;
+      // Provide runs in the event the delay always had.
       const SimTime arrived = d.arrived;
-      loop_.ScheduleAfter(config_.processing_delay,
-                          [this, e = std::move(e), arrived] { Provide(e, arrived); });
+      loop_.Offload(
+          config_.processing_delay,
+          [keys = PermitKeySnapshot(), e = std::move(e)]() mutable {
+            return ParseArrivedQuery(std::move(e), *keys);
+          },
+          [this, arrived](ArrivedQuery a) { Provide(a, arrived); });
       return;
     }
     case MessageType::kAnswer:
-      OnAnswer(e);
+      OnAnswer(std::move(e));
       return;
     case MessageType::kTokenDelivery:
       OnTokenDelivery(e);
@@ -586,12 +623,43 @@ void IntermediateServer::Impl::OnQueryTimer(const std::string& pn) {
 }
 
 void IntermediateServer::Impl::OnGrant(const Envelope& e) {
-  auto grant = netsim::DecodePermitGrant(e.body);
-  if (!grant.ok()) {
-    ++stats_.undecodable;
-    return;
-  }
-  const netsim::ProvisionPermit& permit = grant->permit;
+  // Decoding and the signature check run on the worker pool, with the permit keys as they
+  // stand now; a key the snapshot lacks is looked up and checked here afterwards.
+  struct Checked {
+    Result<netsim::PermitGrantBody> grant;
+    std::optional<bool> genuine;  // none: the key was not in the snapshot
+  };
+  const bool from_core = e.source == config_.core_node;
+  loop_.Offload(
+      Duration(),
+      [keys = PermitKeySnapshot(), body = e.body, from_core]() {
+        Checked c{netsim::DecodePermitGrant(body), std::nullopt};
+        if (!c.grant.ok()) return c;
+        const netsim::ProvisionPermit& permit = c.grant->permit;
+        if (!from_core) {
+          c.genuine = false;
+        } else if (auto key = keys->find(permit.key_id); key != keys->end()) {
+          c.genuine =
+              key->second.Verify(netsim::CanonicalPermitBytes(permit), permit.signature).ok();
+        }
+        return c;
+      },
+      [this, from_core](Checked c) {
+        if (!c.grant.ok()) {
+          ++stats_.undecodable;
+          return;
+        }
+        const netsim::ProvisionPermit& permit = c.grant->permit;
+        if (!c.genuine) {
+          const crypto::Verifier* key = from_core ? PermitKeyVerifier(permit.key_id) : nullptr;
+          c.genuine = key != nullptr &&
+                      key->Verify(netsim::CanonicalPermitBytes(permit), permit.signature).ok();
+        }
+        OnCheckedGrant(permit, *c.genuine);
+      });
+}
+
+void IntermediateServer::Impl::OnCheckedGrant(const netsim::ProvisionPermit& permit, bool genuine) {
   auto got = state_->GetQuery(permit.processing_number);
   if (!got.ok()) {
     Fail(got.error());
@@ -601,9 +669,6 @@ void IntermediateServer::Impl::OnGrant(const Envelope& e) {
   // dropped: that permit is never used, so the provider never sees it.
   if (!got.value() || got.value()->phase != QueryPhase::kAwaitingPermit) return;
   QueryState q = std::move(*got.value());
-  const crypto::Verifier* key = PermitKeyVerifier(permit.key_id);
-  const bool genuine = e.source == config_.core_node && key != nullptr &&
-                       key->Verify(netsim::CanonicalPermitBytes(permit), permit.signature).ok();
   const bool matches = permit.requester == q.requester && permit.provider == q.provider &&
                        permit.jm == q.jm && permit.jt == q.jt && permit.tm_items == q.tm_items;
   if (!genuine || !matches) {
@@ -667,12 +732,29 @@ void IntermediateServer::Impl::OnDenial(const Envelope& e) {
   }
 }
 
-void IntermediateServer::Impl::OnAnswer(const Envelope& e) {
+void IntermediateServer::Impl::OnAnswer(Envelope e) {
   // Nothing in an answer is believed before its signature verifies under the key published
-  // for the body that claims to have sent it.
-  const crypto::Verifier* verifier = AnswerVerifier(e.source);
-  const bool signed_ok = verifier != nullptr && netsim::VerifySignature(e, *verifier).ok();
-  auto body = DecodeAnswer(e.body);
+  // for the body that claims to have sent it. Signature and decoding run on the worker pool;
+  // the key is looked up here, where the trust anchors may be read.
+  std::optional<crypto::Verifier> key;
+  if (const crypto::Verifier* k = AnswerVerifier(e.source)) key = *k;
+  struct Checked {
+    Envelope e;
+    bool signed_ok;
+    Result<AnswerBody> body;
+  };
+  loop_.Offload(
+      Duration(),
+      [key = std::move(key), e = std::move(e)]() mutable {
+        const bool signed_ok = key && netsim::VerifySignature(e, *key).ok();
+        auto body = DecodeAnswer(e.body);
+        return Checked{std::move(e), signed_ok, std::move(body)};
+      },
+      [this](Checked c) { OnCheckedAnswer(c.e, c.signed_ok, c.body); });
+}
+
+void IntermediateServer::Impl::OnCheckedAnswer(const Envelope& e, bool signed_ok,
+                                               const Result<AnswerBody>& body) {
   std::optional<QueryState> q;
   if (body.ok()) {
     auto got = state_->GetQuery(body->processing_number);
@@ -739,15 +821,30 @@ ProvisionLogRecord ProviderRecord(const netsim::ProvisionPermit& permit, SimTime
 
 }  // namespace
 
-void IntermediateServer::Impl::Provide(const Envelope& e, SimTime arrived) {
-  auto count = [this](ProvideOutcome o) { ++stats_.provide_outcome[std::string(OutcomeName(o))]; };
-  // Step 1: the query and its permit parse.
+IntermediateServer::Impl::ArrivedQuery IntermediateServer::Impl::ParseArrivedQuery(
+    Envelope e, const PermitKeys& keys) {
   auto body = DecodeQuery(e.body);
   std::optional<netsim::ProvisionPermit> parsed;
+  std::optional<bool> signature_valid;
   if (body.ok()) {
     auto p = netsim::ParsePermit(body->permit);
-    if (p.ok()) parsed = std::move(p).value();
+    if (p.ok()) {
+      parsed = std::move(p).value();
+      if (auto key = keys.find(parsed->key_id); key != keys.end()) {
+        signature_valid =
+            key->second.Verify(netsim::CanonicalPermitBytes(*parsed), parsed->signature).ok();
+      }
+    }
   }
+  return ArrivedQuery{std::move(e), std::move(body), std::move(parsed), signature_valid};
+}
+
+void IntermediateServer::Impl::Provide(const ArrivedQuery& a, SimTime arrived) {
+  auto count = [this](ProvideOutcome o) { ++stats_.provide_outcome[std::string(OutcomeName(o))]; };
+  const Envelope& e = a.e;
+  // Step 1: the query and its permit parse (ParseArrivedQuery).
+  const Result<QueryBody>& body = a.body;
+  const std::optional<netsim::ProvisionPermit>& parsed = a.permit;
   if (!parsed || parsed->processing_number != body->processing_number) {
     // Nothing trustworthy to answer to: refuse in the log, tell the sender.
     count(ProvideOutcome::kMalformed);
@@ -766,7 +863,7 @@ void IntermediateServer::Impl::Provide(const Envelope& e, SimTime arrived) {
                       {},
                       loop_.Now(),
                       true};
-    AnswerWith(e, unknown, std::move(answer), false);
+    AnswerWith(e, unknown, std::move(answer), false, /*offload=*/true);
     return;
   }
   const netsim::ProvisionPermit& permit = *parsed;
@@ -782,7 +879,7 @@ void IntermediateServer::Impl::Provide(const Envelope& e, SimTime arrived) {
                           {},
                           loop_.Now(),
                           true},
-               verified);
+               verified, /*offload=*/true);
   };
 
   // Step 1b: a retransmission of a query already answered gets the same answer again.
@@ -808,7 +905,7 @@ void IntermediateServer::Impl::Provide(const Envelope& e, SimTime arrived) {
     return;
   }
   (void)PermitKeyVerifier(permit.key_id);  // installs a core key published since start
-  auto verdict = verifier_.Check(permit, loop_.Now());
+  auto verdict = verifier_.Check(permit, loop_.Now(), a.signature_valid);
   if (!verdict.ok()) {
     Fail(verdict.error());
     count(ProvideOutcome::kFailed);
@@ -858,7 +955,7 @@ void IntermediateServer::Impl::Provide(const Envelope& e, SimTime arrived) {
         e, permit,
         AnswerBody{permit.processing_number, permit.permit_id, RecordStatus::kNoData,
                    StandardMessage(RecordStatus::kNoData), std::move(items), loop_.Now(), true},
-        true);
+        true, /*offload=*/true);
     provide_latency_.push_back((loop_.Now() - arrived).micros());
     return;
   }
@@ -919,7 +1016,7 @@ void IntermediateServer::Impl::Provide(const Envelope& e, SimTime arrived) {
                           {},
                           loop_.Now(),
                           false},
-               true);
+               true, /*offload=*/true);
     return;
   }
 
@@ -946,7 +1043,7 @@ void IntermediateServer::Impl::Provide(const Envelope& e, SimTime arrived) {
   AnswerWith(e, permit,
              AnswerBody{permit.processing_number, permit.permit_id, status, StandardMessage(status),
                         std::move(items).value(), loop_.Now(), true},
-             true);
+             true, /*offload=*/true);
   Log(std::move(rec));
   provide_latency_.push_back((loop_.Now() - arrived).micros());
 }
@@ -972,12 +1069,7 @@ Result<std::vector<AnswerItem>> IntermediateServer::Impl::ReadItems(
 
 void IntermediateServer::Impl::AnswerWith(const Envelope& query,
                                           const netsim::ProvisionPermit& permit, AnswerBody answer,
-                                          bool keep) {
-  auto encoded = EncodeAnswer(answer);
-  if (!encoded.ok()) {
-    Fail(encoded.error());
-    return;
-  }
+                                          bool keep, bool offload) {
   Envelope e;
   e.message_id = "A" + (permit.permit_id.empty() ? query.message_id : permit.permit_id) +
                  (answer.final ? ".f" : ".i");
@@ -986,24 +1078,33 @@ void IntermediateServer::Impl::AnswerWith(const Envelope& query,
   e.destination = query.source;
   e.reception_number = query.reception_number;
   e.result_code = std::string(RecordStatusCode(answer.status));
-  e.body = std::move(encoded).value();
-  if (Status s = netsim::Sign(e, signer_, "answer/" + config_.institution); !s.ok()) {
-    Fail(s.error());
-    return;
-  }
-  auto bytes = netsim::Encode(e);
-  if (!bytes.ok()) {
-    Fail(bytes.error());
-    return;
-  }
+  // Pure: a copy of the signer (a shared immutable key) and the answer and envelope it owns.
+  auto sign = [signer = signer_, key_id = "answer/" + config_.institution, e = std::move(e),
+               answer = std::move(answer)]() mutable -> Result<crypto::Bytes> {
+    RENKEI_TRY(e.body, EncodeAnswer(answer));
+    RENKEI_CHECK_OK(netsim::Sign(e, signer, std::move(key_id)));
+    return netsim::Encode(e);
+  };
+  std::optional<SentAnswer> kept;
   if (keep) {
-    if (Status s = state_->PutSentAnswer(SentAnswer{
-            permit.permit_id, query.source, query.message_id, permit.expires_at, bytes.value()});
-        !s.ok()) {
-      Fail(s.error());
-    }
+    kept = SentAnswer{permit.permit_id, query.source, query.message_id, permit.expires_at, {}};
   }
-  (void)network_.Send(config_.institution, config_.first_hop, std::move(bytes).value());
+  auto send = [this, kept = std::move(kept)](Result<crypto::Bytes> bytes) mutable {
+    if (!bytes.ok()) {
+      Fail(bytes.error());
+      return;
+    }
+    if (kept) {
+      kept->envelope = bytes.value();
+      if (Status s = state_->PutSentAnswer(*kept); !s.ok()) Fail(s.error());
+    }
+    (void)network_.Send(config_.institution, config_.first_hop, std::move(bytes).value());
+  };
+  if (offload) {
+    loop_.Offload(Duration(), std::move(sign), std::move(send));
+  } else {
+    send(sign());
+  }
 }
 
 // ======================================================================================

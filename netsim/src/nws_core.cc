@@ -272,20 +272,7 @@ void NwsCore::HandlePermitRequest(const Envelope& request) {
                     "",
                     ""});
   auto deny = [&](std::string status, std::string reason) {
-    ++stats_.denials;
-    Record(CoreRecord{0,
-                      {},
-                      CoreRecordKind::kPermitDenial,
-                      b.processing_number,
-                      b.requester,
-                      b.provider,
-                      b.jm,
-                      b.jt,
-                      b.tm_items,
-                      status,
-                      reason});
-    Reply(request, MessageType::kPermitDenial, kResultDenied,
-          EncodePermitDenial({b.processing_number, std::move(status), std::move(reason)}).value());
+    DenyPermit(request, b, std::move(status), std::move(reason));
   };
   // The envelope's sender must be the requester it names: a body cannot ask in another's
   // name.
@@ -327,8 +314,51 @@ void NwsCore::HandlePermitRequest(const Envelope& request) {
   permit.provider_token = converted->ToText();
   permit.issued_at = loop_.Now();
   permit.expires_at = loop_.Now() + config_.permit_lifetime;
-  if (Status s = signer_.Sign(permit); !s.ok()) {
-    deny("error", "permit: " + s.error().message);
+  // The signature is the expensive step: it is computed (with the grant's encoding) off the
+  // loop thread while the core handles other requests, and the grant (record and reply)
+  // follows in an event posted now, so its place in the order does not depend on which
+  // thread signed. The signer is copied (a key id and a shared immutable key): the job may
+  // outlive this core.
+  const Institution* provider = registry_.Find(b.provider);
+  PermitGrantBody grant{std::move(permit),
+                        {b.requester, config_.interface_node, b.provider},
+                        provider != nullptr ? provider->endpoint : ""};
+  loop_.Offload(
+      Duration(),
+      [signer = signer_, grant = std::move(grant)]() mutable {
+        SignedGrant done{signer.Sign(grant.permit), crypto::Bytes{}, grant.permit.permit_id};
+        if (done.status.ok()) done.encoded = EncodePermitGrant(grant);
+        return done;
+      },
+      [this, request, b](SignedGrant done) { GrantPermit(request, b, done); });
+}
+
+void NwsCore::DenyPermit(const Envelope& request, const PermitRequestBody& b, std::string status,
+                         std::string reason) {
+  ++stats_.denials;
+  Record(CoreRecord{0,
+                    {},
+                    CoreRecordKind::kPermitDenial,
+                    b.processing_number,
+                    b.requester,
+                    b.provider,
+                    b.jm,
+                    b.jt,
+                    b.tm_items,
+                    status,
+                    reason});
+  Reply(request, MessageType::kPermitDenial, kResultDenied,
+        EncodePermitDenial({b.processing_number, std::move(status), std::move(reason)}).value());
+}
+
+void NwsCore::GrantPermit(const Envelope& request, const PermitRequestBody& b, SignedGrant& done) {
+  if (!done.status.ok()) {
+    DenyPermit(request, b, "error", "permit: " + done.status.error().message);
+    return;
+  }
+  if (records_failure_) {
+    DenyPermit(request, b, "error",
+               "the core records cannot be written: no permit is issued unrecorded");
     return;
   }
   ++stats_.grants;
@@ -342,17 +372,12 @@ void NwsCore::HandlePermitRequest(const Envelope& request) {
                     b.jt,
                     b.tm_items,
                     "issued",
-                    permit.permit_id});
-  const Institution* provider = registry_.Find(b.provider);
-  PermitGrantBody grant{permit,
-                        {b.requester, config_.interface_node, b.provider},
-                        provider != nullptr ? provider->endpoint : ""};
-  auto encoded = EncodePermitGrant(grant);
-  if (!encoded.ok()) {
+                    done.permit_id});
+  if (!done.encoded.ok()) {
     ++stats_.reply_failures;
     return;
   }
-  Reply(request, MessageType::kPermitGrant, kResultOk, std::move(encoded).value());
+  Reply(request, MessageType::kPermitGrant, kResultOk, std::move(done.encoded).value());
 }
 
 void NwsCore::HandleTokenRequest(const Envelope& request) {

@@ -62,7 +62,12 @@ World::World(WorldOptions options, netsim::InstitutionRegistry registry, netsim:
       loop_(options_.start),
       network_(loop_,
                netsim::SimNetworkConfig{options_.seed, options_.link, options_.record_trace}),
-      trust_(std::make_shared<middleware::TrustAnchors>()) {}
+      trust_(std::make_shared<middleware::TrustAnchors>()) {
+  if (options_.crypto_threads > 0) {
+    workers_ = std::make_unique<netsim::WorkerPool>(options_.crypto_threads);
+    loop_.SetWorkers(workers_.get());
+  }
+}
 
 World::~World() = default;
 

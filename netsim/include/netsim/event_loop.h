@@ -6,14 +6,23 @@
 // deterministic. There is no global loop: whoever builds a simulation owns one and passes it
 // (as a Clock and as a scheduler) to the components.
 //
-// Thread safety: none. One loop belongs to one thread.
+// Offload hands pure work (signatures, verifications) to an attached WorkerPool and runs its
+// continuation as an ordinary event whose place in the order is fixed when the work is
+// posted, so a run's outcomes and their order are the same with 0, 1 or N threads.
+//
+// Thread safety: none. One loop belongs to one thread; only Offload's compute runs elsewhere.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
+#include <optional>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "netsim/time.h"
+#include "netsim/worker_pool.h"
 
 namespace renkei::netsim {
 
@@ -35,6 +44,35 @@ class EventLoop final : public Clock {
   EventId ScheduleAfter(Duration delay, Callback cb);
   // Cancels a pending event; returns false when it already ran or was cancelled.
   bool Cancel(EventId id);
+
+  // Attaches the pool Offload computes on; null (the default) computes inside the event. The
+  // pool outlives the loop's pending events.
+  void SetWorkers(WorkerPool* pool) { workers_ = pool; }
+  WorkerPool* workers() const { return workers_; }
+
+  // Schedules `apply(compute())` at now + `delay`, like ScheduleAfter, and starts `compute` on
+  // the worker pool now. `compute` must be pure: it owns (by value or shared const) everything
+  // it reads and writes nothing shared, since it may run on another thread while the loop runs
+  // other events. `apply` runs on the loop thread, in the event's fixed place, after waiting
+  // for the result; with no pool it is `apply(compute())` inside the event. Cancelling the
+  // returned id drops the result.
+  template <typename Compute, typename Apply>
+  EventId Offload(Duration delay, Compute compute, Apply apply) {
+    using R = std::invoke_result_t<Compute&>;
+    if (workers_ == nullptr) {
+      return ScheduleAfter(delay, [compute = std::move(compute),
+                                   apply = std::move(apply)]() mutable { apply(compute()); });
+    }
+    auto result = std::make_shared<std::optional<R>>();
+    WorkerPool* pool = workers_;
+    WorkerPool::JobPtr job = pool->Submit(
+        [result, compute = std::move(compute)]() mutable { result->emplace(compute()); });
+    return ScheduleAfter(delay,
+                         [pool, job = std::move(job), result, apply = std::move(apply)]() mutable {
+                           pool->Wait(job);
+                           apply(std::move(**result));
+                         });
+  }
 
   // Runs the next event; false when none is pending.
   bool Step();
@@ -85,6 +123,7 @@ class EventLoop final : public Clock {
   SimTime now_;
   uint64_t next_seq_ = 1;
   uint64_t events_run_ = 0;
+  WorkerPool* workers_ = nullptr;
 };
 
 }  // namespace renkei::netsim

@@ -142,6 +142,17 @@ class NwsCore {
  private:
   void OnDelivery(const Delivery& d);
   void HandlePermitRequest(const Envelope& request);
+  void DenyPermit(const Envelope& request, const PermitRequestBody& b, std::string status,
+                  std::string reason);
+  // What the signing job hands back: the signature's status and, when it succeeded, the
+  // encoded grant body.
+  struct SignedGrant {
+    Status status;
+    Result<crypto::Bytes> encoded;
+    std::string permit_id;
+  };
+  // The second half of HandlePermitRequest, once the permit is signed.
+  void GrantPermit(const Envelope& request, const PermitRequestBody& b, SignedGrant& done);
   void HandleTokenRequest(const Envelope& request);
   void Reply(const Envelope& request, MessageType type, const char* result_code,
              crypto::Bytes body);

@@ -155,6 +155,12 @@ class PermitVerifier {
   // Errors are only the store's failures; every verdict on the permit is a PermitCheck.
   Result<PermitVerdict> Check(std::string_view text, SimTime now);
   Result<PermitVerdict> Check(const ProvisionPermit& permit, SimTime now);
+  // Check with the signature's verdict computed beforehand (on a worker thread, say):
+  // `signature_valid` must be the result of verifying CanonicalPermitBytes(permit) and
+  // permit.signature under the key trusted for permit.key_id (installed keys are never
+  // replaced, so one computed when that key was trusted stays right). nullopt verifies here.
+  Result<PermitVerdict> Check(const ProvisionPermit& permit, SimTime now,
+                              std::optional<bool> signature_valid);
 
  private:
   std::string self_;

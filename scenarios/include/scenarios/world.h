@@ -36,6 +36,7 @@
 #include "netsim/provision_permit.h"
 #include "netsim/sim_network.h"
 #include "netsim/token_service.h"
+#include "netsim/worker_pool.h"
 
 namespace renkei::scenarios {
 
@@ -74,6 +75,10 @@ struct WorldOptions {
   // File descriptors a world of `bodies` bodies holds open with exclusive_files (five
   // databases and their WALs per body, the core's, and a margin for the rest of the process).
   static constexpr uint64_t FilesNeeded(uint64_t bodies) { return bodies * 10 + 64; }
+  // Worker threads for the signatures and verifications of linkages (netsim::WorkerPool on
+  // the loop, EventLoop::Offload); 0 computes them on the loop thread. Results and their
+  // order are the same for every value: only the wall time changes.
+  size_t crypto_threads = 0;
 };
 
 // The staff accounts every body gets, one per job. Passwords derive from the seed.
@@ -163,6 +168,8 @@ class World {
   WorldOptions options_;
   netsim::InstitutionRegistry registry_;
   netsim::PermitList list_;
+  // Before the loop: the loop's pending events hold the pool's jobs.
+  std::unique_ptr<netsim::WorkerPool> workers_;
   netsim::EventLoop loop_;
   netsim::SimNetwork network_;
   std::unique_ptr<netsim::TokenService> tokens_;
