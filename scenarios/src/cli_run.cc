@@ -1,7 +1,7 @@
-// `renkei run SCENARIO.yaml [--seed N] [--out DIR] [--narrate]`: renkei's main job. Builds the
-// world the scenario describes, plays its timeline, checks its expectations and writes
-// DIR/summary.json, DIR/junit.xml and DIR/report.html. Exit 0 when every expectation is met, 1 when
-// one is not, 2 for an invalid scenario or bad usage.
+// `renkei run SCENARIO.yaml [--seed N] [--out DIR] [--narrate] [--crypto-threads N]`: renkei's
+// main job. Builds the world the scenario describes, plays its timeline, checks its
+// expectations and writes DIR/summary.json, DIR/junit.xml and DIR/report.html. Exit 0 when
+// every expectation is met, 1 when one is not, 2 for an invalid scenario or bad usage.
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -21,7 +21,7 @@ namespace {
 namespace po = boost::program_options;
 
 constexpr std::string_view kUsage =
-    "usage: renkei run SCENARIO.yaml [--seed N] [--out DIR] [--narrate]\n"
+    "usage: renkei run SCENARIO.yaml [--seed N] [--out DIR] [--narrate] [--crypto-threads N]\n"
     "\n"
     "Runs a scenario on the simulated network and checks its expectations. Writes\n"
     "DIR/summary.json, DIR/junit.xml and DIR/report.html (and the bodies' databases under\n"
@@ -37,7 +37,10 @@ int RunRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
   visible.add_options()("help,h", "show this help")("seed", po::value<uint64_t>()->value_name("N"),
                                                     "seed instead of the scenario's")(
       "out", po::value<std::string>()->value_name("DIR")->default_value("out/run"),
-      "where reports and databases go")("narrate", "print a step-by-step account for trainers");
+      "where reports and databases go")("narrate", "print a step-by-step account for trainers")(
+      "crypto-threads", po::value<std::string>()->value_name("N")->default_value("1"),
+      "threads for signatures and verifications beside the simulation, 0 to 8; results are "
+      "the same for every N");
   cli::Parsed parsed = cli::Parse(args, "run", kUsage, visible, "scenario", out, err);
   if (parsed.exit) return *parsed.exit;
   const po::variables_map& vm = parsed.vm;
@@ -51,6 +54,13 @@ int RunRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
   if (vm.count("seed")) options.seed = vm["seed"].as<uint64_t>();
   options.out_dir = vm["out"].as<std::string>();
   if (vm.count("narrate")) options.narration = &out;
+  // Parsed here: program_options would wrap "-1" round to a huge count.
+  const std::string& threads = vm["crypto-threads"].as<std::string>();
+  if (threads.size() != 1 || threads[0] < '0' || threads[0] > '8') {
+    return cli::UsageError("run", err,
+                           "--crypto-threads '" + threads + "' is not a whole number from 0 to 8");
+  }
+  options.crypto_threads = static_cast<size_t>(threads[0] - '0');
   // The progress line is for people watching a terminal, never for logs or pipes.
   if (&err == &std::cerr && ::isatty(STDERR_FILENO) == 1) options.progress = &err;
   auto summary = RunScenario(scenario.value(), options);

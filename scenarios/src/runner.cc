@@ -214,6 +214,7 @@ class Run {
     wo.data_dir = data.string();
     wo.registry = s_.world.national ? RegistryKind::kNational : RegistryKind::kShipped;
     wo.permit_list_path = s_.world.permit_list;
+    wo.crypto_threads = o_.crypto_threads;
     wo.link = s_.network.Profile();
     for (const BodyLinkSpec& b : s_.network.bodies) wo.body_links[b.body] = b.link.Profile();
     // Unset delays keep the components' own defaults.
@@ -355,6 +356,14 @@ class Run {
       }
     }
     for (const BodySpec& b : s_.world.bodies) RENKEI_CHECK_OK(RegisterFilePeople(b));
+    for (const StaffSpec& st : s_.world.staff) {
+      if (Status added =
+              world_->AddServerStaff(*world_->FindBody(st.body), st.account, st.name, st.roles);
+          !added.ok()) {
+        return Error{added.error().code,
+                     st.pos.Describe() + ": staff " + st.account + ": " + added.error().message};
+      }
+    }
     const std::vector<std::string> candidates = RandomMoverBodies(s_.world);
     const int total_movers = MoverCount();
     int placed = 0;
@@ -870,9 +879,16 @@ class Run {
           return;
         }
         World::Body* provider = world_->FindBody(it->second.provider);
+        // The review list is looked up by the world's reviewer; the decision is made by `by`.
         auto session = world_->ServerSession(*provider, "reviewer");
         if (!session.ok()) {
           errors_.push_back(e.pos.Describe() + ": reviewer login: " + session.error().message);
+          return;
+        }
+        const std::string by = d.by.empty() ? std::string("reviewer") : d.by;
+        auto decider = by == "reviewer" ? session : world_->ServerSession(*provider, by);
+        if (!decider.ok()) {
+          errors_.push_back(e.pos.Describe() + ": " + by + " login: " + decider.error().message);
           return;
         }
         auto pending = provider->server->PendingReviews(session.value());
@@ -887,16 +903,24 @@ class Run {
                             " is not held for review at " + provider->name);
           return;
         }
-        Status s = d.decision == "refuse" ? provider->server->Refuse(session.value(), id, d.reason)
+        Status s = d.decision == "refuse" ? provider->server->Refuse(decider.value(), id, d.reason)
                    : d.decision == "approve-partial"
-                       ? provider->server->ApprovePartial(session.value(), id, d.remove, d.reason)
-                       : provider->server->Approve(session.value(), id, d.reason);
+                       ? provider->server->ApprovePartial(decider.value(), id, d.remove, d.reason)
+                       : provider->server->Approve(decider.value(), id, d.reason);
+        if (!s.ok() && s.error().code == make_error_code(netsim::Errc::kPermissionDenied)) {
+          // What the rehearsal may be about: the server refuses, records the attempt, and the
+          // query stays held for someone who may decide.
+          Narrate(now,
+                  provider->name + " 職員 " + by + ": " + d.query + " を " + d.decision +
+                      " しようとしたが権限がなく拒否されました / refused: " + s.error().message);
+          return;
+        }
         if (!s.ok()) {
           errors_.push_back(e.pos.Describe() + ": decision: " + s.error().message);
           return;
         }
-        Narrate(now,
-                provider->name + " 職員: " + d.query + " を " + d.decision + " (" + d.reason + ")");
+        Narrate(now, provider->name + " 職員" + (d.by.empty() ? std::string() : " " + by) + ": " +
+                         d.query + " を " + d.decision + " (" + d.reason + ")");
         return;
       }
       case TimelineEvent::Kind::kFlag: {

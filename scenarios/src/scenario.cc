@@ -769,8 +769,9 @@ class Parser {
   }
 
   Status ParseWorld(const Value& v) {
-    RENKEI_TRY(const Fields f,
-               MapOf(v, "world", {"registry", "bodies", "movers", "flags", "permit_list"}));
+    RENKEI_TRY(
+        const Fields f,
+        MapOf(v, "world", {"registry", "bodies", "movers", "flags", "permit_list", "staff"}));
     if (const Value* p = f.Find("permit_list")) {
       const std::string expected =
           "a CSV file in the format of netsim/data/permit_list.csv (docs/nws.md)";
@@ -814,6 +815,10 @@ class Parser {
                     "at least one body, such as {code: \"152021\"}");
       }
       for (const Value& item : items) RENKEI_CHECK_OK(ParseBody(item, registry));
+    }
+    if (const Value* staff = f.Find("staff")) {
+      RENKEI_TRY(const std::vector<Value> items, ListOf(*staff, "staff accounts"));
+      for (const Value& item : items) RENKEI_CHECK_OK(ParseStaff(item));
     }
     if (const Value* movers = f.Find("movers")) {
       RENKEI_TRY(const std::vector<Value> list, ListOf(*movers, "movers"));
@@ -916,6 +921,70 @@ class Parser {
       }
       RENKEI_CHECK_OK(ParseReplicasFile(*file, scenario_.world.bodies.back()));
     }
+    return OkStatus();
+  }
+
+  Status ParseStaff(const Value& v) {
+    RENKEI_TRY(const Fields f, MapOf(v, "a staff account", {"body", "account", "name", "roles"}));
+    for (const char* required : {"body", "account", "roles"}) {
+      if (f.Find(required) == nullptr) {
+        return Missing(f, "a staff account", "'" + std::string(required) + "'",
+                       "a staff account with body, account and roles");
+      }
+    }
+    StaffSpec st;
+    st.pos = Pos(f.mark);
+    RENKEI_TRY(st.body, BodyRef(*f.Find("body"), false));
+    const Value& account = *f.Find("account");
+    const std::string rule = "an account name of 1-32 of a-z, 0-9, '_' or '-'";
+    RENKEI_TRY(st.account, Text(account, rule));
+    const bool valid = !st.account.empty() && st.account.size() <= 32 &&
+                       std::all_of(st.account.begin(), st.account.end(), [](char c) {
+                         return IsDigit(c) || (c >= 'a' && c <= 'z') || c == '_' || c == '-';
+                       });
+    if (!valid) return Fail(account, "account " + QuoteValue(st.account) + " is not valid", rule);
+    bool reserved = st.account == "admin";
+    for (const char* a : kWorldAccounts) reserved = reserved || st.account == a;
+    if (reserved) {
+      return Fail(account, "account " + st.account + " is one every body already has",
+                  "a name other than admin, registrar, reviewer, flagger, viewer, operator and "
+                  "auditor (decide with by: reviewer needs no staff entry)");
+    }
+    for (const StaffSpec& earlier : scenario_.world.staff) {
+      if (earlier.body == st.body && earlier.account == st.account) {
+        return Fail(account,
+                    "account " + st.account + " of " + st.body + " is declared twice (first at " +
+                        earlier.pos.Describe() + ")",
+                    "each account once per body");
+      }
+    }
+    st.name = st.account;
+    if (const Value* name = f.Find("name")) {
+      RENKEI_TRY(st.name, NonEmptyText(*name, "the person's name for the operation record"));
+    }
+    const Value& roles = *f.Find("roles");
+    std::vector<std::string> names;
+    if (roles.node.IsSequence()) {
+      RENKEI_TRY(const std::vector<Value> items, ListOf(roles, "roles"));
+      for (const Value& r : items) {
+        RENKEI_TRY(std::string n, Text(r, "a role name"));
+        names.push_back(std::move(n));
+      }
+    } else {
+      RENKEI_TRY(std::string n, Text(roles, "a role name or a list of them"));
+      names.push_back(std::move(n));
+    }
+    std::string joined;
+    for (const std::string& n : names) joined += (joined.empty() ? "" : ",") + n;
+    auto set = middleware::ServerRoles().Parse(joined);
+    if (!set.ok()) {
+      return Fail(roles, "roles: " + set.error().message,
+                  "roles of the intermediate server: administrator, replica-registrar, "
+                  "flag-setter, reviewer, log-viewer, auditor, operator");
+    }
+    st.roles = set.value();
+    st.role_names = joined;
+    scenario_.world.staff.push_back(std::move(st));
     return OkStatus();
   }
 
@@ -1600,6 +1669,7 @@ class Parser {
     size_t event;
     Value query;
     Value remove;  // node undefined when absent
+    Value by;      // node undefined when absent
   };
 
   Status ParseTimeline(const Value& v) {
@@ -1715,6 +1785,19 @@ class Parser {
                     "one decision per query");
       }
       const QuerySpec& query = scenario_.timeline[q->second].query;
+      if (!decision.by.empty()) {
+        bool known = false;
+        for (const char* a : kWorldAccounts) known = known || decision.by == a;
+        for (const StaffSpec& st : scenario_.world.staff) {
+          known = known || (st.body == query.to && st.account == decision.by);
+        }
+        if (!known) {
+          return Fail(d.by,
+                      "by names " + QuoteValue(decision.by) + ", which is no staff account of " +
+                          query.to + " (the provider of query " + query.id + ")",
+                      "an account of world.staff at the provider, or reviewer");
+        }
+      }
       if (d.remove.node.IsDefined()) {
         for (const std::string& tm : decision.remove) {
           if (std::find(query.tm.begin(), query.tm.end(), tm) == query.tm.end()) {
@@ -2111,7 +2194,8 @@ class Parser {
   }
 
   Result<PendingDecision> ParseDecision(const Value& v, DecisionSpec& d) const {
-    RENKEI_TRY(const Fields f, MapOf(v, "a decision", {"query", "decision", "remove", "reason"}));
+    RENKEI_TRY(const Fields f,
+               MapOf(v, "a decision", {"query", "decision", "remove", "reason", "by"}));
     for (const char* required : {"query", "decision", "reason"}) {
       if (f.Find(required) == nullptr) {
         return Missing(f, "a decision", "'" + std::string(required) + "'",
@@ -2126,7 +2210,7 @@ class Parser {
     if (d.decision != "approve" && d.decision != "approve-partial" && d.decision != "refuse") {
       return Fail(decision, "unknown decision " + QuoteValue(d.decision), kinds);
     }
-    PendingDecision pending{0, query, Value{}};
+    PendingDecision pending{0, query, Value{}, Value{}};
     const Value* remove = f.Find("remove");
     if (d.decision == "approve-partial") {
       if (remove == nullptr) {
@@ -2140,6 +2224,10 @@ class Parser {
                   "remove only with decision: approve-partial");
     }
     RENKEI_TRY(d.reason, NonEmptyText(*f.Find("reason"), "a reason for the record"));
+    if (const Value* by = f.Find("by")) {
+      RENKEI_TRY(d.by, NonEmptyText(*by, "a staff account of the provider"));
+      pending.by = *by;
+    }
     return pending;
   }
 

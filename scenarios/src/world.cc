@@ -344,6 +344,16 @@ Status World::SetResidentStatus(Body& body, std::string_view integrated_number,
   });
 }
 
+Status World::AddServerStaff(Body& body, std::string_view account, std::string_view name,
+                             netsim::RoleSet roles) {
+  netsim::StaffDirectory& staff = body.server->staff();
+  RENKEI_TRY(netsim::Session admin, LoginRenewing(staff, body.lgcode, "admin", "m-"));
+  Status created = staff.CreateStaff(admin, account, name, roles,
+                                     Password(body.lgcode, "m-" + std::string(account)));
+  RENKEI_CHECK_OK(staff.Logout(admin));
+  return created;
+}
+
 Result<netsim::Session> World::ServerSession(Body& body, std::string_view account) {
   return LoginRenewing(body.server->staff(), body.lgcode, account, "m-");
 }

@@ -55,12 +55,17 @@ TEST_P(ShippedScenarioTest, MeetsEveryExpectationAndWritesReports) {
   fs::remove_all(out);
 }
 
-TEST_P(ShippedScenarioTest, TwoRunsWithOneSeedWriteIdenticalSummaries) {
+// The second run computes its signatures on the loop thread instead of a worker: the results
+// must not depend on it.
+TEST_P(ShippedScenarioTest, TwoRunsWithOneSeedWriteIdenticalSummariesWhateverTheThreads) {
   const fs::path a = Out("det1"), b = Out("det2");
   fs::remove_all(a);
   fs::remove_all(b);
   ASSERT_EQ(testing::RunRenkei({"run", Shipped(GetParam()), "--out", a.string()}).code, 0);
-  ASSERT_EQ(testing::RunRenkei({"run", Shipped(GetParam()), "--out", b.string()}).code, 0);
+  ASSERT_EQ(
+      testing::RunRenkei({"run", Shipped(GetParam()), "--out", b.string(), "--crypto-threads", "0"})
+          .code,
+      0);
   EXPECT_EQ(WithoutWall(Read(a / "summary.json")), WithoutWall(Read(b / "summary.json")));
   fs::remove_all(a);
   fs::remove_all(b);
@@ -275,6 +280,38 @@ TEST(RunnerTest, MoveOutAndDeathAreRecordedAndRecordsStayProvidable) {
   }
 }
 
+// Staff accounts with roles: a clerk without the reviewer role tries to approve a held query and
+// is refused; nobody else decides it, so it expires at the review deadline (22). The section
+// chief, a declared reviewer, approves the other one.
+TEST(RunnerTest, DecisionsAreMadeByDeclaredStaffWithTheirRoles) {
+  const RunSummary s = RunText(
+      "scenario: who may decide\n"
+      "world:\n"
+      "  bodies: [{code: \"152021\"}, {code: \"041009\"}]\n"
+      "  movers: [{from: \"041009\", to: \"152021\", count: 2}]\n"
+      "  flags:\n"
+      "    - {body: 仙台市, person: 1, kind: suppress, reason: DV等支援措置}\n"
+      "    - {body: 仙台市, person: 2, kind: suppress, reason: DV等支援措置}\n"
+      "  staff:\n"
+      "    - {body: 仙台市, account: clerk, name: 窓口 一郎, roles: [log-viewer]}\n"
+      "    - {body: 仙台市, account: chief, name: 係長 花子, roles: [reviewer, log-viewer]}\n"
+      "timeline:\n"
+      "  - {at: 1m, query: {id: held, from: 長岡市, to: 仙台市, person: 1}}\n"
+      "  - {at: 1m, query: {id: decided, from: 長岡市, to: 仙台市, person: 2}}\n"
+      "  - {at: 1h, decide: {query: held, decision: approve, reason: 確認, by: clerk}}\n"
+      "  - {at: 2h, decide: {query: decided, decision: approve, reason: 確認済み, by: chief}}\n"
+      "expect:\n"
+      "  - {query: held, status: \"22\"}\n"
+      "  - {query: decided, status: \"09\", item: \"01\"}\n"
+      "  - {logs_verify: true}\n",
+      "staff_roles", nullptr);
+  EXPECT_TRUE(s.passed());
+  EXPECT_TRUE(s.timeline_errors.empty());
+  EXPECT_TRUE(
+      Told(s, "[10:00:00.000] 仙台市 職員 clerk: held を approve しようとしたが権限がなく"));
+  EXPECT_TRUE(Told(s, "[11:00:00.000] 仙台市 職員 chief: decided を approve (確認済み)"));
+}
+
 // A partition cuts the provider off: the query times out, and after the partition a query is
 // answered. A loss change of 0.99 on the provider's links does the same for its `for`.
 TEST(RunnerTest, TimelinePartitionsAndLossChangesCutAndRestoreLinks) {
@@ -398,6 +435,14 @@ TEST(RunnerTest, InvalidScenarioExitsTwoNamingThePlace) {
   auto run = testing::RunRenkei({"run", "/nonexistent/scenario.yaml"});
   EXPECT_EQ(run.code, 2);
   EXPECT_TRUE(testing::Contains(run.err, "scenario.yaml")) << run.err;
+}
+
+TEST(RunnerTest, CryptoThreadsOutsideZeroToEightIsAUsageError) {
+  for (const char* bad : {"-1", "9", "two", "", "01"}) {
+    auto run = testing::RunRenkei({"run", Shipped("transfer_in.yaml"), "--crypto-threads", bad});
+    EXPECT_EQ(run.code, 2) << bad;
+    EXPECT_TRUE(testing::Contains(run.err, "is not a whole number from 0 to 8")) << run.err;
+  }
 }
 
 // ---- the load section ----

@@ -2074,6 +2074,60 @@ TEST(ScenarioNarrationTest, FoldedJapaneseLinesJoinWithoutSpaces) {
   EXPECT_EQ(r->narration_en, "Queries are held.");
 }
 
+// ---- staff accounts ----
+
+TEST(ScenarioStaffTest, AccountsWithRolesAndDecisionsByThem) {
+  const Result<Scenario> r = ParseScenario(
+      Cat({kHead,
+           "  staff:\n"
+           "    - {body: 仙台市, account: chief, name: 係長, roles: [reviewer, auditor]}\n"
+           "    - {body: \"041009\", account: clerk, roles: log-viewer}\n",
+           "timeline:\n", kQueryQ1,
+           "  - {at: 1h, decide: {query: q1, decision: refuse, reason: r, by: chief}}\n"}),
+      "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  ASSERT_EQ(r->world.staff.size(), 2u);
+  EXPECT_EQ(r->world.staff[0].body, "041009");
+  EXPECT_EQ(r->world.staff[0].name, "係長");
+  EXPECT_EQ(r->world.staff[0].role_names, "reviewer,auditor");
+  EXPECT_EQ(r->world.staff[1].name, "clerk");
+  EXPECT_EQ(r->timeline[1].decision.by, "chief");
+}
+
+TEST(ScenarioErrorTest, StaffWithAnUnknownRole) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "  staff: [{body: 仙台市, account: a, roles: [approver]}]\n"}),
+                      "5:42", "roles: unknown role 'approver'"));
+}
+
+TEST(ScenarioErrorTest, StaffAccountEveryBodyHas) {
+  EXPECT_TRUE(
+      FailsAt(Cat({kHead, "  staff: [{body: 仙台市, account: reviewer, roles: [auditor]}]\n"}),
+              "5:32", "account reviewer is one every body already has"));
+}
+
+TEST(ScenarioErrorTest, StaffAccountTwice) {
+  EXPECT_TRUE(FailsAt(Cat({kHead,
+                           "  staff:\n"
+                           "    - {body: 仙台市, account: a, roles: [auditor]}\n"
+                           "    - {body: 仙台市, account: a, roles: [reviewer]}\n"}),
+                      "7:28", "account a of 041009 is declared twice (first at s.yaml:6:7)"));
+}
+
+TEST(ScenarioErrorTest, StaffAccountWithCapitals) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "  staff: [{body: 仙台市, account: Chief, roles: [auditor]}]\n"}),
+                      "5:32", "account 'Chief' is not valid"));
+}
+
+TEST(ScenarioErrorTest, DecisionByAnAccountTheProviderLacks) {
+  EXPECT_TRUE(FailsAt(Cat({kHead, "  staff: [{body: 長岡市, account: chief, roles: [reviewer]}]\n",
+                           "timeline:\n", kQueryQ1,
+                           "  - {at: 1h, decide: {query: q1, decision: approve, reason: r, by: "
+                           "chief}}\n"}),
+                      "8:68",
+                      "by names 'chief', which is no staff account of 041009 (the provider of "
+                      "query q1)"));
+}
+
 // ---- the world from files: residents_file, replicas_file, permit_list ----
 
 bool Has(const std::string& text, const std::string& part) {

@@ -27,6 +27,9 @@ struct RunOptions {
   // redrawn in place with carriage returns at most five times a second: for a terminal only
   // (the CLI passes stderr when it is a TTY). Nothing in the results depends on it.
   std::ostream* progress = nullptr;
+  // Worker threads for the linkage's signatures and verifications (WorldOptions::crypto_threads):
+  // 1 puts them on a second core. Results are byte-identical for any count.
+  size_t crypto_threads = 1;
 };
 
 struct ExpectationResult {

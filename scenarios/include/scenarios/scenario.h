@@ -97,6 +97,18 @@ struct FlagSpec {
   SourcePos pos;
 };
 
+// A staff account of a body's intermediate server beyond the ones every body gets
+// (scenarios::kWorldAccounts), with the roles of middleware::ServerRoles(): for rehearsing who
+// may do what, such as a decision by someone without the reviewer role.
+struct StaffSpec {
+  std::string body;        // 地方公共団体コード
+  std::string account;     // 1-32 of a-z, 0-9, '_' or '-'; not a kWorldAccounts name or admin
+  std::string name;        // shown in the operation record; default the account
+  uint32_t roles = 0;      // netsim::RoleSet of middleware::Role bits, at least one
+  std::string role_names;  // as written, comma-separated, for narration
+  SourcePos pos;
+};
+
 struct WorldSpec {
   // `permit_list`: the 照会許可用照合リスト as a CSV in the format of netsim/data/permit_list.csv
   // (path as resolved); empty: the shipped list.
@@ -109,6 +121,7 @@ struct WorldSpec {
   std::vector<BodySpec> bodies;
   std::vector<MoverSpec> movers;
   std::vector<FlagSpec> flags;
+  std::vector<StaffSpec> staff;
 };
 
 // narration.ja as read from a folded YAML block, without the spaces the folding put between
@@ -179,6 +192,10 @@ struct DecisionSpec {
   std::string decision;             // "approve" | "approve-partial" | "refuse"
   std::vector<std::string> remove;  // TM items, approve-partial only
   std::string reason;
+  // The provider's staff account that decides (world.staff or a kWorldAccounts name); empty:
+  // "reviewer". An account without the reviewer role is refused by the server and the
+  // narration says so: the query stays held (20) until someone decides or it expires (22).
+  std::string by;
 };
 
 struct FaultSpec {

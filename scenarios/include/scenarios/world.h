@@ -112,6 +112,10 @@ class World {
   // Registers a person at J-LIS only (a resident of no simulated body, or before moving in).
   Status RegisterAtJlis(const addressing::Resident& resident);
 
+  // Creates a further staff account at a body's intermediate server (by its administrator),
+  // with a password derived from the seed as for kWorldAccounts; ServerSession then logs in.
+  Status AddServerStaff(Body& body, std::string_view account, std::string_view name,
+                        netsim::RoleSet roles);
   // A fresh session at a body's intermediate server for one of kWorldAccounts. An expired
   // password is renewed on the way (simulations run for years).
   Result<netsim::Session> ServerSession(Body& body, std::string_view account);
