@@ -55,8 +55,8 @@ TEST_P(ShippedScenarioTest, MeetsEveryExpectationAndWritesReports) {
   fs::remove_all(out);
 }
 
-// The second run computes its signatures on the loop thread instead of a worker: the results
-// must not depend on it.
+// The second run computes its signatures on a worker thread instead of the loop thread: the
+// results must not depend on it.
 TEST_P(ShippedScenarioTest, TwoRunsWithOneSeedWriteIdenticalSummariesWhateverTheThreads) {
   const fs::path a = Out("det1"), b = Out("det2");
   fs::remove_all(a);

@@ -28,8 +28,10 @@ struct RunOptions {
   // (the CLI passes stderr when it is a TTY). Nothing in the results depends on it.
   std::ostream* progress = nullptr;
   // Worker threads for the linkage's signatures and verifications (WorldOptions::crypto_threads):
-  // 1 puts them on a second core. Results are byte-identical for any count.
-  size_t crypto_threads = 1;
+  // 1 puts them on a second core. Results are byte-identical for any count. The default is 0:
+  // the hand-over costs more than it saves unless many linkages are in flight at once
+  // (docs/performance.md, "National day").
+  size_t crypto_threads = 0;
 };
 
 struct ExpectationResult {
