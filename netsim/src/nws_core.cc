@@ -179,6 +179,37 @@ void NwsCore::DistributeList(const std::vector<std::string>& bodies) {
   }
 }
 
+void NwsCore::RecordPermit(CoreRecordKind kind, const PermitRequestBody& b, std::string outcome,
+                           std::string reason) {
+  Record(CoreRecord{0,
+                    {},
+                    kind,
+                    b.processing_number,
+                    b.requester,
+                    b.provider,
+                    b.jm,
+                    b.jt,
+                    b.tm_items,
+                    std::move(outcome),
+                    std::move(reason)});
+}
+
+void NwsCore::RecordToken(CoreRecordKind kind, const TokenRequestBody& b, std::string outcome,
+                          std::string reason) {
+  // Token records name the acquisition and the body only: no provider, procedure or items.
+  Record(CoreRecord{0,
+                    {},
+                    kind,
+                    b.acquisition_number,
+                    b.institution_code,
+                    "",
+                    "",
+                    "",
+                    {},
+                    std::move(outcome),
+                    std::move(reason)});
+}
+
 void NwsCore::Record(CoreRecord record) {
   record.time = loop_.Now();
   if (Status s = records_.Append(record); !s.ok() && !records_failure_) {
@@ -260,17 +291,7 @@ void NwsCore::HandlePermitRequest(const Envelope& request) {
     return;
   }
   const PermitRequestBody& b = body.value();
-  Record(CoreRecord{0,
-                    {},
-                    CoreRecordKind::kPermitRequest,
-                    b.processing_number,
-                    b.requester,
-                    b.provider,
-                    b.jm,
-                    b.jt,
-                    b.tm_items,
-                    "",
-                    ""});
+  RecordPermit(CoreRecordKind::kPermitRequest, b, "", "");
   auto deny = [&](std::string status, std::string reason) {
     DenyPermit(request, b, std::move(status), std::move(reason));
   };
@@ -336,17 +357,7 @@ void NwsCore::HandlePermitRequest(const Envelope& request) {
 void NwsCore::DenyPermit(const Envelope& request, const PermitRequestBody& b, std::string status,
                          std::string reason) {
   ++stats_.denials;
-  Record(CoreRecord{0,
-                    {},
-                    CoreRecordKind::kPermitDenial,
-                    b.processing_number,
-                    b.requester,
-                    b.provider,
-                    b.jm,
-                    b.jt,
-                    b.tm_items,
-                    status,
-                    reason});
+  RecordPermit(CoreRecordKind::kPermitDenial, b, status, reason);
   Reply(request, MessageType::kPermitDenial, kResultDenied,
         EncodePermitDenial({b.processing_number, std::move(status), std::move(reason)}).value());
 }
@@ -362,17 +373,7 @@ void NwsCore::GrantPermit(const Envelope& request, const PermitRequestBody& b, S
     return;
   }
   ++stats_.grants;
-  Record(CoreRecord{0,
-                    {},
-                    CoreRecordKind::kPermitGrant,
-                    b.processing_number,
-                    b.requester,
-                    b.provider,
-                    b.jm,
-                    b.jt,
-                    b.tm_items,
-                    "issued",
-                    done.permit_id});
+  RecordPermit(CoreRecordKind::kPermitGrant, b, "issued", done.permit_id);
   if (!done.encoded.ok()) {
     ++stats_.reply_failures;
     return;
@@ -391,17 +392,7 @@ void NwsCore::HandleTokenRequest(const Envelope& request) {
     return;
   }
   const TokenRequestBody& b = body.value();
-  Record(CoreRecord{0,
-                    {},
-                    CoreRecordKind::kTokenRequest,
-                    b.acquisition_number,
-                    b.institution_code,
-                    "",
-                    "",
-                    "",
-                    {},
-                    "",
-                    ""});
+  RecordToken(CoreRecordKind::kTokenRequest, b, "", "");
   auto grant =
       tokens_.Acquire(TokenAcquisition{b.acquisition_number, b.institution_code, b.juminhyo_code});
   TokenDeliveryBody delivery{b.acquisition_number, "", "", ""};
@@ -415,17 +406,8 @@ void NwsCore::HandleTokenRequest(const Envelope& request) {
   }
   const bool issued = grant.ok() && grant->outcome == TokenOutcome::kIssued;
   issued ? ++stats_.tokens_issued : ++stats_.token_failures;
-  Record(CoreRecord{0,
-                    {},
-                    issued ? CoreRecordKind::kTokenGrant : CoreRecordKind::kTokenDenial,
-                    b.acquisition_number,
-                    b.institution_code,
-                    "",
-                    "",
-                    "",
-                    {},
-                    delivery.outcome,
-                    delivery.reason});
+  RecordToken(issued ? CoreRecordKind::kTokenGrant : CoreRecordKind::kTokenDenial, b,
+              delivery.outcome, delivery.reason);
   // The token goes to the body's intermediate server, which may not be the sender (the
   // request came over the 住基ネット path).
   Envelope to_body = request;

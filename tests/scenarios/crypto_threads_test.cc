@@ -13,6 +13,7 @@
 #include "netsim/crypto.h"
 #include "netsim/envelope.h"
 #include "scenarios/world.h"
+#include "world_test_support.h"
 
 namespace renkei::scenarios {
 namespace {
@@ -84,17 +85,10 @@ RunOutput RunLinkages(size_t threads, netsim::LatencyModel latency) {
     r.atena_number = std::string(kNagaoka) + r.atena_number.substr(6);
     people.push_back(world.RegisterResident(a, r).value());
     if (i % 2 == 1) continue;  // odd people have no replica at Sendai: "no data"
-    middleware::ReplicaRecord rec;
-    rec.record_id = "VAC-" + std::to_string(i);
-    rec.integrated_number = at_b;
-    rec.tm = kVaccination;
-    rec.dataset_item_code = "VACC-RECORD";
-    rec.record_key = "dose-3";
-    rec.data_version = 1;
-    rec.publish_from = "2023-04-01";
-    rec.ward_code = kSendai;
-    rec.payload = R"({"dose":3,"date":"2023-10-12","maker":"ファイザー","lot":"HK1234"})";
-    EXPECT_TRUE(b.server->RegisterReplica(reg.value(), rec).ok());
+    EXPECT_TRUE(b.server
+                    ->RegisterReplica(reg.value(), testing::DoseThreeRecord(
+                                                       "VAC-" + std::to_string(i), at_b, kSendai))
+                    .ok());
   }
   world.Run();  // tokens
 

@@ -16,6 +16,7 @@
 #include "netsim/envelope.h"
 #include "netsim/sqlite.h"
 #include "scenarios/world.h"
+#include "world_test_support.h"
 
 namespace renkei::scenarios {
 namespace {
@@ -83,17 +84,11 @@ class LinkageTest : public ::testing::Test {
     auto reg = world->ServerSession(*b, "registrar");
     ASSERT_TRUE(reg.ok()) << reg.error().message;
     for (size_t i = 0; i < people.size(); ++i) {
-      middleware::ReplicaRecord rec;
-      rec.record_id = "VAC-" + std::to_string(i);
-      rec.integrated_number = people[i].at_b;
-      rec.tm = kVaccination;
-      rec.dataset_item_code = "VACC-RECORD";
-      rec.record_key = "dose-3";
-      rec.data_version = 1;
-      rec.publish_from = "2023-04-01";
-      rec.ward_code = kSendai;
-      rec.payload = R"({"dose":3,"date":"2023-10-12","maker":"ファイザー","lot":"HK1234"})";
-      ASSERT_TRUE(b->server->RegisterReplica(reg.value(), rec).ok());
+      ASSERT_TRUE(
+          b->server
+              ->RegisterReplica(reg.value(), testing::DoseThreeRecord("VAC-" + std::to_string(i),
+                                                                      people[i].at_b, kSendai))
+              .ok());
     }
   }
 

@@ -157,6 +157,12 @@ class NwsCore {
   void Reply(const Envelope& request, MessageType type, const char* result_code,
              crypto::Bytes body);
   void Record(CoreRecord record);
+  // A core record of a permit request, grant or denial, from the request's fields.
+  void RecordPermit(CoreRecordKind kind, const PermitRequestBody& b, std::string outcome,
+                    std::string reason);
+  // A core record of a token request, grant or denial.
+  void RecordToken(CoreRecordKind kind, const TokenRequestBody& b, std::string outcome,
+                   std::string reason);
   const std::string& NextHop(const std::string& destination) const {
     return config_.send_via.empty() ? destination : config_.send_via;
   }
