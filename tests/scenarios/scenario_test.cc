@@ -2142,7 +2142,10 @@ std::string Read(const fs::path& p) {
 class ScenarioFilesTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) / "scenario_files";
+    // One directory per test: ctest runs the tests of this fixture in parallel processes.
+    dir_ = fs::path(::testing::TempDir()) /
+           ("scenario_files_" +
+            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(dir_);
     fs::create_directories(dir_);
   }
