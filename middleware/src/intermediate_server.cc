@@ -8,6 +8,7 @@
 #include "middleware/errors.h"
 #include "netsim/envelope.h"
 #include "netsim/identifiers.h"
+#include "netsim/latency_histogram.h"
 #include "netsim/nws_core.h"
 #include "netsim/token_service.h"
 
@@ -78,22 +79,13 @@ ProvideOutcome FromPermitCheck(netsim::PermitCheck check) {
   return ProvideOutcome::kMalformed;
 }
 
-LatencySummary Summarise(std::vector<int64_t> samples) {
+LatencySummary Summarise(const netsim::LatencyHistogram& h) {
   LatencySummary s;
-  s.count = samples.size();
-  if (samples.empty()) return s;
-  std::sort(samples.begin(), samples.end());
-  // Nearest rank: the smallest sample with at least p of the samples at or below it.
-  auto rank = [&](double p) {
-    const auto n = static_cast<double>(samples.size());
-    size_t i = static_cast<size_t>(std::ceil(p * n));
-    if (i > 0) --i;
-    return Duration::Micros(samples[std::min(i, samples.size() - 1)]);
-  };
-  s.p50 = rank(0.50);
-  s.p95 = rank(0.95);
-  s.p99 = rank(0.99);
-  s.max = Duration::Micros(samples.back());
+  s.count = h.count();
+  s.p50 = h.Percentile(0.50);
+  s.p95 = h.Percentile(0.95);
+  s.p99 = h.Percentile(0.99);
+  s.max = h.max();
   return s;
 }
 
@@ -281,10 +273,12 @@ class IntermediateServer::Impl {
 
   ServerStats stats_;
   uint64_t finished_queries_ = 0;
-  std::vector<int64_t> query_latency_;
-  std::vector<int64_t> provide_latency_;
+  // Histograms, not samples: a server's statistics over a simulated year stay in fixed memory.
+  netsim::LatencyHistogram query_latency_;
+  netsim::LatencyHistogram provide_latency_;
   std::optional<Error> failure_;
   std::function<void(const std::string&)> on_token_stored_;
+  std::function<void(const QueryState&)> on_query_finished_;
   std::function<void(const std::string&, const std::string&)> on_token_failed_;
 };
 
@@ -546,7 +540,7 @@ void IntermediateServer::Impl::Finish(QueryState& q, RecordStatus status, std::s
   if (Status s = state_->PutQuery(q); !s.ok()) Fail(s.error());
   ++stats_.query_status[std::string(RecordStatusName(status))];
   ++finished_queries_;
-  query_latency_.push_back((loop_.Now() - q.submitted_at).micros());
+  query_latency_.Add(loop_.Now() - q.submitted_at);
 
   ProvisionLogRecord rec =
       RequesterRecord(q, ProvisionEvent::kAnswerReceived, std::string(RecordStatusName(status)));
@@ -567,6 +561,7 @@ void IntermediateServer::Impl::Finish(QueryState& q, RecordStatus status, std::s
       rec.provided_at = loop_.Now();
   }
   Log(std::move(rec));
+  if (on_query_finished_) on_query_finished_(q);
 }
 
 void IntermediateServer::Impl::OnQueryTimer(const std::string& pn) {
@@ -956,7 +951,7 @@ void IntermediateServer::Impl::Provide(const ArrivedQuery& a, SimTime arrived) {
         AnswerBody{permit.processing_number, permit.permit_id, RecordStatus::kNoData,
                    StandardMessage(RecordStatus::kNoData), std::move(items), loop_.Now(), true},
         true, /*offload=*/true);
-    provide_latency_.push_back((loop_.Now() - arrived).micros());
+    provide_latency_.Add(loop_.Now() - arrived);
     return;
   }
   const std::string integrated = *person.value();
@@ -1045,7 +1040,7 @@ void IntermediateServer::Impl::Provide(const ArrivedQuery& a, SimTime arrived) {
                         std::move(items).value(), loop_.Now(), true},
              true, /*offload=*/true);
   Log(std::move(rec));
-  provide_latency_.push_back((loop_.Now() - arrived).micros());
+  provide_latency_.Add(loop_.Now() - arrived);
 }
 
 Result<std::vector<AnswerItem>> IntermediateServer::Impl::ReadItems(
@@ -1368,6 +1363,10 @@ Status IntermediateServer::ExpectToken(std::string_view acquisition_number,
 
 void IntermediateServer::OnTokenStored(std::function<void(const std::string&)> callback) {
   impl_->on_token_stored_ = std::move(callback);
+}
+
+void IntermediateServer::OnQueryFinished(std::function<void(const QueryState&)> callback) {
+  impl_->on_query_finished_ = std::move(callback);
 }
 
 void IntermediateServer::OnTokenFailed(

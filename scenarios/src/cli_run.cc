@@ -1,10 +1,11 @@
-// `renkei run SCENARIO.yaml [--seed N] [--out DIR] [--narrate] [--crypto-threads N]`: renkei's
-// main job. Builds the world the scenario describes, plays its timeline, checks its
-// expectations and writes DIR/summary.json, DIR/junit.xml and DIR/report.html. Exit 0 when
-// every expectation is met, 1 when one is not, 2 for an invalid scenario or bad usage.
+// `renkei run SCENARIO.yaml [--seed N] [--out DIR] [--narrate] [--crypto-threads N]
+// [--load-scale F]`: renkei's main job. Builds the world the scenario describes, plays its
+// timeline, checks its expectations and writes DIR/summary.json, DIR/junit.xml and DIR/report.html.
+// Exit 0 when every expectation is met, 1 when one is not, 2 for an invalid scenario or bad usage.
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <cstdint>
 #include <iostream>
 #include <string>
@@ -22,6 +23,7 @@ namespace po = boost::program_options;
 
 constexpr std::string_view kUsage =
     "usage: renkei run SCENARIO.yaml [--seed N] [--out DIR] [--narrate] [--crypto-threads N]\n"
+    "                  [--load-scale F]\n"
     "\n"
     "Runs a scenario on the simulated network and checks its expectations. Writes\n"
     "DIR/summary.json, DIR/junit.xml and DIR/report.html (and the bodies' databases under\n"
@@ -40,7 +42,10 @@ int RunRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
       "where reports and databases go")("narrate", "print a step-by-step account for trainers")(
       "crypto-threads", po::value<std::string>()->value_name("N")->default_value("0"),
       "threads for signatures and verifications beside the simulation, 0 to 8; results are "
-      "the same for every N (pays off with many linkages in flight at once)");
+      "the same for every N (pays off with many linkages in flight at once)")(
+      "load-scale", po::value<std::string>()->value_name("F")->default_value("1"),
+      "multiply the load's arrival rates by F (above 0, at most 100): 0.01 plays the same "
+      "calendar at a hundredth of its volume");
   cli::Parsed parsed = cli::Parse(args, "run", kUsage, visible, "scenario", out, err);
   if (parsed.exit) return *parsed.exit;
   const po::variables_map& vm = parsed.vm;
@@ -61,6 +66,14 @@ int RunRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
                            "--crypto-threads '" + threads + "' is not a whole number from 0 to 8");
   }
   options.crypto_threads = static_cast<size_t>(threads[0] - '0');
+  const std::string& scale = vm["load-scale"].as<std::string>();
+  double f = 0;
+  const auto [end, ec] = std::from_chars(scale.data(), scale.data() + scale.size(), f);
+  if (ec != std::errc() || end != scale.data() + scale.size() || !(f > 0) || f > 100) {
+    return cli::UsageError("run", err,
+                           "--load-scale '" + scale + "' is not a number above 0 and at most 100");
+  }
+  options.load_scale = f;
   // The progress line is for people watching a terminal, never for logs or pipes.
   if (&err == &std::cerr && ::isatty(STDERR_FILENO) == 1) options.progress = &err;
   auto summary = RunScenario(scenario.value(), options);

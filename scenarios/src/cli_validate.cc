@@ -4,6 +4,8 @@
 // mistake on stderr as "file:line:column: what is wrong; expected …" (the form editors and CI
 // logs link to), or on bad usage. Nothing is built, so validating is instant and safe anywhere.
 #include <boost/program_options.hpp>
+#include <cmath>
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -30,6 +32,15 @@ std::string Count(size_t n, std::string_view one, std::string_view many) {
   return std::to_string(n) + " " + std::string(n == 1 ? one : many);
 }
 
+// "a load section, " and, for an open one, the arrivals its calendar brings on average: what
+// sizes a run before starting it.
+std::string LoadText(const Scenario& s) {
+  if (!s.load) return "";
+  if (s.load->model != LoadSpec::Model::kOpen) return "a load section, ";
+  const auto expected = static_cast<uint64_t>(std::llround(s.load->ExpectedArrivals(s.start)));
+  return "a load section of about " + Count(expected, "arrival", "arrivals") + ", ";
+}
+
 }  // namespace
 
 int RunValidate(const std::vector<std::string>& args, std::ostream& out, std::ostream& err) {
@@ -47,8 +58,7 @@ int RunValidate(const std::vector<std::string>& args, std::ostream& out, std::os
     return kExitUsage;
   }
   out << path << ": valid (" << Count(scenario->world.bodies.size(), "body", "bodies") << ", "
-      << Count(scenario->timeline.size(), "event", "events") << ", "
-      << (scenario->load ? "a load section, " : "")
+      << Count(scenario->timeline.size(), "event", "events") << ", " << LoadText(*scenario)
       << Count(scenario->expect.size(), "expectation", "expectations") << ")\n";
   return kExitOk;
 }

@@ -93,11 +93,18 @@ struct QueryRun {
 
 std::string Clock(SimTime t) { return netsim::FormatIso(t).substr(11, 12); }
 
-Duration Percentile(std::vector<int64_t>& sorted, double p) {
-  if (sorted.empty()) return Duration();
-  size_t i = static_cast<size_t>(std::ceil(p * static_cast<double>(sorted.size())));
-  if (i > 0) --i;
-  return Duration::Micros(sorted[std::min(i, sorted.size() - 1)]);
+// Nearest rank over counts per latency: the smallest latency with at least p of the queries
+// at or below it.
+Duration Percentile(const std::map<int64_t, uint64_t>& counts, uint64_t total, double p) {
+  if (total == 0) return Duration();
+  auto rank = static_cast<uint64_t>(std::ceil(p * static_cast<double>(total)));
+  rank = std::max<uint64_t>(rank, 1);
+  uint64_t seen = 0;
+  for (const auto& [us, n] : counts) {
+    seen += n;
+    if (seen >= rank) return Duration::Micros(us);
+  }
+  return Duration::Micros(counts.rbegin()->first);
 }
 
 std::string XmlEscape(std::string_view s) {
@@ -198,6 +205,7 @@ class Run {
     const auto wall_start = std::chrono::steady_clock::now();
     summary_.scenario = s_.name;
     summary_.seed = o_.seed.value_or(s_.seed);
+    summary_.load_scale = o_.load_scale;
     const fs::path data = fs::path(o_.out_dir) / "data";
     std::error_code ec;
     fs::remove_all(data, ec);
@@ -636,6 +644,9 @@ class Run {
 
   void ScheduleLoad(const LoadSpec& load) {
     load_movers_ = LoadMovers(load);
+    for (const auto& body : world_->bodies()) {
+      body->server->OnQueryFinished([this](const middleware::QueryState& q) { OnLoadFinished(q); });
+    }
     for (const LoadMixEntry& m : load.mix) load_weight_ += m.weight;
     const SimTime begin = s_.start + load.at;
     load_end_ = begin + load.Span();
@@ -643,7 +654,8 @@ class Run {
     if (load.model == LoadSpec::Model::kOpen) {
       model = "open, " + std::to_string(load.stages.size()) +
               (load.stages.size() == 1 ? " stage" : " stages");
-      stage_begin_ = begin;
+      day_ = 0;
+      StartDay();
       if (auto first = NextArrival(begin)) ScheduleArrival(*first);
     } else {
       model = "closed, " + std::to_string(load.clients) + " clients";
@@ -663,15 +675,23 @@ class Run {
   // come at the stage's highest rate and each is kept with probability rate(t) / highest. At a
   // stage's end the candidate stream restarts at the next stage's highest rate (exponential
   // gaps are memoryless, so this is exact). Two draws per candidate, always, so a change of
-  // rates does not change how the stream is consumed. Returns the first arrival after `from`,
-  // or nothing after the last stage.
+  // rates does not change how the stream is consumed. With a calendar the stages run again
+  // each day at the day's factor; a day whose factor is 0 draws nothing. Returns the first
+  // arrival after `from`, or nothing after the last stage of the last day.
   std::optional<SimTime> NextArrival(SimTime from) {
     const LoadSpec& load = *s_.load;
     SimTime t = from;
-    while (stage_ < load.stages.size()) {
+    while (day_ < load.days) {
+      if (stage_ == load.stages.size() || day_factor_ <= 0) {
+        ++day_;
+        if (day_ == load.days) break;
+        StartDay();
+        t = stage_begin_;
+        continue;
+      }
       const LoadStage& stage = load.stages[stage_];
       const SimTime end = stage_begin_ + stage.duration;
-      const double highest = std::max(stage.rate, stage.to);
+      const double highest = std::max(stage.rate, stage.to) * day_factor_;
       const auto gap = static_cast<int64_t>(std::llround(arrival_rng_.Exponential(1e6 / highest)));
       const double u = arrival_rng_.UniformDouble();
       t = t + Duration::Micros(std::max<int64_t>(gap, 1));
@@ -683,10 +703,18 @@ class Run {
       }
       const double f = static_cast<double>((t - stage_begin_).micros()) /
                        static_cast<double>(stage.duration.micros());
-      const double rate = stage.rate + (stage.to - stage.rate) * f;
+      const double rate = (stage.rate + (stage.to - stage.rate) * f) * day_factor_;
       if (u * highest < rate) return t;
     }
     return std::nullopt;
+  }
+
+  // Enters calendar day day_: its first stage, at the load's time of day, and its factor.
+  void StartDay() {
+    const LoadSpec& load = *s_.load;
+    stage_ = 0;
+    stage_begin_ = s_.start + load.at + Duration::Days(day_);
+    day_factor_ = load.DayFactor(stage_begin_) * o_.load_scale;
   }
 
   void ScheduleArrival(SimTime at) {
@@ -754,13 +782,48 @@ class Run {
     r.tm_items = entry->tm;
     char id[32];
     std::snprintf(id, sizeof id, "load-%06llu", static_cast<unsigned long long>(++load_serial_));
+    load_submitting_ = true;
     auto pn = Submit(*from, r);
+    const bool finished_at_once = !load_submitting_;  // OnLoadFinished ran inside Submit
+    load_submitting_ = false;
     if (!pn.ok()) {
       errors_.push_back(load.pos.Describe() + ": load query " + id + ": " + pn.error().message);
       return std::nullopt;
     }
-    queries_[id] = QueryRun{mover.to, pn.value(), mover.from, true};
+    ++load_submitted_;
+    LoadStep(+1);
+    if (!finished_at_once) load_open_.insert(from->institution + " " + pn.value());
+    // The first ones are told in the outcomes (RunSummary::kMaxLoadOutcomes).
+    if (load_serial_ <= RunSummary::kMaxLoadOutcomes) {
+      queries_[id] = QueryRun{mover.to, pn.value(), mover.from, true};
+    }
     return std::make_pair(from, pn.value());
+  }
+
+  // Every body's server reports each finished query here; the load's are counted.
+  void OnLoadFinished(const middleware::QueryState& q) {
+    if (load_submitting_) {
+      load_submitting_ = false;  // the load query being submitted, refused at once
+    } else if (load_open_.erase(q.requester + " " + q.processing_number) == 0) {
+      return;  // a timeline or batch query
+    }
+    ++load_finished_;
+    ++load_status_counts_[std::string(middleware::RecordStatusCode(q.status))];
+    if (q.completed_at) ++latencies_[(*q.completed_at - q.submitted_at).micros()];
+    LoadStep(-1);
+  }
+
+  // The peak in flight counts what is open at the end of each instant: a slot freed and taken
+  // at one instant is one query in flight, whichever event ran first.
+  void LoadStep(int step) {
+    const SimTime now = world_->loop().Now();
+    if (now != load_step_at_) {
+      summary_.load_peak_in_flight =
+          std::max(summary_.load_peak_in_flight,
+                   static_cast<uint64_t>(std::max<int64_t>(load_in_flight_, 0)));
+      load_step_at_ = now;
+    }
+    load_in_flight_ += step;
   }
 
   // A closed-model client: query, wait for the answer, think, query again, until the load ends.
@@ -1067,67 +1130,55 @@ class Run {
   }
 
   Status Collect() {
-    std::vector<int64_t> latencies;
-    // (time, +1 submitted / -1 completed) of the load's queries, for the peak in flight.
-    std::vector<std::pair<int64_t, int>> load_steps;
-    uint64_t load_outcomes = 0;
     for (const auto& [id, q] : queries_) {
       World::Body* body = world_->FindBody(q.body);
       RENKEI_TRY(middleware::QueryState state, body->server->QueryStatus(q.processing_number));
       final_[id] = state;
     }
-    // Every query of the run, in 処理通番 order per body (deterministic), for counts.
+    // Timeline queries, in 処理通番 order per body (deterministic), and the load's first ones,
+    // which are only listed: the load's counts were kept as its queries finished.
+    uint64_t load_listed = 0;
     for (const auto& [id, state] : final_) {
-      ++summary_.queries;
       const QueryRun& run = queries_.at(id);
-      if (run.load) {
-        load_steps.emplace_back(state.submitted_at.micros(), 1);
-        if (state.phase == middleware::QueryPhase::kDone && state.completed_at) {
-          load_steps.emplace_back(state.completed_at->micros(), -1);
-        }
-      }
-      if (!run.load || load_outcomes++ < RunSummary::kMaxLoadOutcomes) {
-        summary_.outcomes.push_back(QueryOutcome{
-            id, Name(run.body), Name(run.provider), state.submitted_at, state.completed_at,
-            state.phase == middleware::QueryPhase::kDone
-                ? std::string(middleware::RecordStatusCode(state.status))
-                : "open",
-            state.message});
-      } else {
-        ++summary_.outcomes_omitted;
-      }
+      load_listed += run.load ? 1 : 0;
+      summary_.outcomes.push_back(QueryOutcome{
+          id, Name(run.body), Name(run.provider), state.submitted_at, state.completed_at,
+          state.phase == middleware::QueryPhase::kDone
+              ? std::string(middleware::RecordStatusCode(state.status))
+              : "open",
+          state.message});
+      if (run.load) continue;
+      ++summary_.queries;
       if (state.phase == middleware::QueryPhase::kDone) {
         ++summary_.status_counts[std::string(middleware::RecordStatusCode(state.status))];
-        if (state.completed_at)
-          latencies.push_back((*state.completed_at - state.submitted_at).micros());
+        if (state.completed_at) ++latencies_[(*state.completed_at - state.submitted_at).micros()];
       } else {
         ++summary_.status_counts["open"];
       }
-      if (run.load) continue;  // the load's queries are summed up below, not told one by one
       Narrate(state.completed_at.value_or(summary_.finished_at),
               id + ": " + std::string(middleware::RecordStatusCode(state.status)) + " " +
                   std::string(middleware::RecordStatusName(state.status)) +
                   (state.message.empty() ? "" : " 「" + state.message + "」"));
     }
-    // Completions sort before submissions at one instant: a slot freed and taken at once.
-    std::sort(load_steps.begin(), load_steps.end());
-    int64_t open = 0;
-    for (const auto& [at, step] : load_steps) {
-      open += step;
-      summary_.load_peak_in_flight =
-          std::max(summary_.load_peak_in_flight, static_cast<uint64_t>(std::max<int64_t>(open, 0)));
+    summary_.queries += load_submitted_;
+    summary_.outcomes_omitted = load_submitted_ - load_listed;
+    for (const auto& [code, n] : load_status_counts_) summary_.status_counts[code] += n;
+    if (load_submitted_ > load_finished_) {
+      summary_.status_counts["open"] += load_submitted_ - load_finished_;
     }
+    LoadStep(0);  // the last instant's count
     if (s_.load) {
       Narrate(load_end_, "負荷 / load: " + std::to_string(summary_.load_arrivals) + " arrivals, " +
                              std::to_string(summary_.load_started_late) +
                              " started late, at most " +
                              std::to_string(summary_.load_peak_in_flight) + " in flight");
     }
-    std::sort(latencies.begin(), latencies.end());
-    summary_.p50 = Percentile(latencies, 0.50);
-    summary_.p95 = Percentile(latencies, 0.95);
-    summary_.p99 = Percentile(latencies, 0.99);
-    summary_.max = latencies.empty() ? Duration() : Duration::Micros(latencies.back());
+    uint64_t done = 0;
+    for (const auto& [us, n] : latencies_) done += n;
+    summary_.p50 = Percentile(latencies_, done, 0.50);
+    summary_.p95 = Percentile(latencies_, done, 0.95);
+    summary_.p99 = Percentile(latencies_, done, 0.99);
+    summary_.max = latencies_.empty() ? Duration() : Duration::Micros(latencies_.rbegin()->first);
     RENKEI_CHECK_OK(NarrateAttackOutcomes());
     for (const auto& body : world_->bodies()) {
       RENKEI_CHECK_OK(body->server->SealLog());
@@ -1435,8 +1486,11 @@ class Run {
   Progress progress_{o_.progress};
   std::map<std::string, uint64_t> moved_in_;  // lgcode → people who moved in so far
   std::vector<std::string> my_numbers_;       // only for the leak check; never written anywhere
-  std::map<std::string, QueryRun> queries_;
+  std::map<std::string, QueryRun> queries_;   // timeline queries and the load's first ones
   std::map<std::string, middleware::QueryState> final_;
+  // Latency (µs) → queries: exact percentiles in memory that grows with the spread of the
+  // latencies, not with the number of queries.
+  std::map<int64_t, uint64_t> latencies_;
   std::vector<LogRef> logs_;
   std::vector<size_t> deferred_;
   std::vector<std::string> errors_;
@@ -1462,8 +1516,20 @@ class Run {
   int64_t load_weight_ = 0;          // sum of the mix's weights
   uint64_t load_serial_ = 0;
   SimTime load_end_;
-  size_t stage_ = 0;             // open model: the stage NextArrival is in
-  SimTime stage_begin_;          // and when that stage began
+  int day_ = 0;            // open model: the calendar day NextArrival is in
+  double day_factor_ = 1;  // its rates' factor (LoadSpec::DayFactor × load_scale)
+  size_t stage_ = 0;       // the stage NextArrival is in
+  SimTime stage_begin_;    // and when that stage began
+  // The load's queries are accounted for as they finish (World::Body::server's
+  // OnQueryFinished), so a run of millions keeps counters, not a record per query: open ones
+  // by 処理通番 (as many as are in flight), final statuses, latencies and the peak in flight.
+  std::unordered_set<std::string> load_open_;
+  bool load_submitting_ = false;  // a query finishing now is the load query being submitted
+  uint64_t load_submitted_ = 0;
+  uint64_t load_finished_ = 0;
+  std::map<std::string, uint64_t> load_status_counts_;
+  int64_t load_in_flight_ = 0;
+  SimTime load_step_at_;         // the instant of the last submission or completion
   std::deque<SimTime> waiting_;  // arrivals waiting for a slot (max_in_flight), oldest first
   struct NarrationLine {
     SimTime at;
@@ -1508,6 +1574,7 @@ std::string SummaryJson(const RunSummary& s) {
   load["started_late"] = s.load_started_late;
   load["peak_in_flight"] = s.load_peak_in_flight;
   load["outcomes_omitted"] = s.outcomes_omitted;
+  load["scale"] = s.load_scale;
   o["load"] = std::move(load);
   o["events"] = s.events;
   o["started_at"] = netsim::FormatIso(s.started_at);

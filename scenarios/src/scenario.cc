@@ -89,9 +89,30 @@ netsim::LinkProfile LinkSpec::Profile() const {
 
 netsim::Duration LoadSpec::Span() const {
   if (model == Model::kClosed) return duration;
-  netsim::Duration total;
+  netsim::Duration total = netsim::Duration::Days(days - 1);
   for (const LoadStage& stage : stages) total += stage.duration;
   return total;
+}
+
+double LoadSpec::DayFactor(netsim::SimTime day_start) const {
+  const netsim::CivilTime c = netsim::ToCivil(day_start);
+  const int64_t day = netsim::DaysFromCivil(c.year, c.month, c.day);
+  if (std::binary_search(closed.begin(), closed.end(), day)) return 0;
+  // 2000-01-01, day 0, was a Saturday; Monday is 0.
+  const int64_t weekday = ((day + 5) % 7 + 7) % 7;
+  return weekly[static_cast<size_t>(weekday)] * monthly[static_cast<size_t>(c.month - 1)];
+}
+
+double LoadSpec::ExpectedArrivals(netsim::SimTime start, double scale) const {
+  if (model != Model::kOpen) return 0;
+  double one_day = 0;
+  for (const LoadStage& stage : stages) {
+    one_day += (stage.rate + stage.to) / 2 * static_cast<double>(stage.duration.micros()) / 1e6;
+  }
+  double total = 0;
+  for (int d = 0; d < days; ++d)
+    total += one_day * DayFactor(start + at + netsim::Duration::Days(d));
+  return total * scale;
 }
 
 namespace {
@@ -107,6 +128,8 @@ constexpr double kMaxRatePerSecond = 10'000;
 constexpr int64_t kMaxClients = 10'000;
 constexpr int64_t kMaxWeight = 1'000'000;
 constexpr int64_t kMaxInFlight = 1'000'000;
+constexpr int64_t kMaxLoadDays = 365;
+constexpr double kMaxFactor = 100;  // a day's or month's rate factor
 constexpr std::string_view kLoadQueryPrefix = "load-";
 constexpr size_t kMaxQueryIdLength = 32;
 constexpr std::string_view kEventKinds =
@@ -1531,7 +1554,7 @@ class Parser {
   }
 
   Status ParseOpenLoad(const Value& v, LoadSpec& load) const {
-    RENKEI_TRY(const Fields f, MapOf(v, "open", {"stages"}));
+    RENKEI_TRY(const Fields f, MapOf(v, "open", {"stages", "days", "weekly", "monthly", "closed"}));
     const Value* stages = f.Find("stages");
     if (stages == nullptr) {
       return Missing(f, "open", "'stages'", "stages: [{duration: 10m, rate: 2/s}, ...]");
@@ -1575,7 +1598,129 @@ class Parser {
       }
       load.stages.push_back(s);
     }
+    return ParseCalendar(f, load);
+  }
+
+  // The calendar of an open load: days, weekly, monthly and closed (LoadSpec).
+  Status ParseCalendar(const Fields& f, LoadSpec& load) const {
+    const Value* days = f.Find("days");
+    if (days != nullptr) {
+      RENKEI_TRY(const int64_t n, Integer(*days, 1, kMaxLoadDays));
+      load.days = static_cast<int>(n);
+    }
+    Duration one_day;
+    for (const LoadStage& stage : load.stages) one_day += stage.duration;
+    if (load.days > 1 && one_day > Duration::Days(1)) {
+      return Fail(*days,
+                  "the stages last " + std::to_string(one_day.micros() / 1000000) +
+                      " s, longer than the day they repeat on",
+                  "stages of at most 24h in all with days above 1");
+    }
+    if (load.at + load.Span() > kMaxDuration) {
+      return Fail(days != nullptr ? *days : *f.Find("stages"),
+                  "the load ends more than 365 days after the start",
+                  "at, the stages and days within 365d");
+    }
+    if (const Value* w = f.Find("weekly")) {
+      static constexpr std::array<std::string_view, 7> kDays = {"mon", "tue", "wed", "thu",
+                                                                "fri", "sat", "sun"};
+      RENKEI_CHECK_OK(Factors(*w, kDays, load.weekly));
+    }
+    if (const Value* m = f.Find("monthly")) {
+      static constexpr std::array<std::string_view, 12> kMonths = {
+          "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"};
+      RENKEI_CHECK_OK(Factors(*m, kMonths, load.monthly));
+    }
+    if (const Value* c = f.Find("closed")) {
+      RENKEI_TRY(const std::vector<Value> items, ListOf(*c, "dates or date ranges"));
+      const netsim::SimTime first_day = scenario_.start + load.at;
+      const netsim::SimTime last_day = first_day + Duration::Days(load.days - 1);
+      const auto day_of = [](netsim::SimTime t) {
+        const netsim::CivilTime civil = netsim::ToCivil(t);
+        return netsim::DaysFromCivil(civil.year, civil.month, civil.day);
+      };
+      for (const Value& item : items) {
+        RENKEI_TRY(const auto range, DateRange(item));
+        if (range.first < day_of(first_day) || range.second > day_of(last_day)) {
+          return Fail(
+              item,
+              item.name + " " + QuoteValue(item.node.Scalar()) + " is not among the load's days",
+              "dates from " + netsim::FormatIsoDate(first_day) + " to " +
+                  netsim::FormatIsoDate(last_day));
+        }
+        for (int64_t d = range.first; d <= range.second; ++d) load.closed.push_back(d);
+      }
+      std::sort(load.closed.begin(), load.closed.end());
+      load.closed.erase(std::unique(load.closed.begin(), load.closed.end()), load.closed.end());
+    }
     return OkStatus();
+  }
+
+  // {mon: 1.1, sat: 0.05}: a factor of 0 or more per named day or month; those not named stay 1.
+  template <size_t N>
+  Status Factors(const Value& v, const std::array<std::string_view, N>& names,
+                 std::array<double, N>& out) const {
+    const std::string expected = "a map such as {" + std::string(names[0]) + ": 1.2, " +
+                                 std::string(names[N - 1]) + ": 0.1} with factors of 0 or more";
+    if (!v.node.IsMap()) return Fail(v, v.name + " is " + Shape(v.node), expected);
+    std::array<bool, N> seen{};
+    for (auto it = v.node.begin(); it != v.node.end(); ++it) {
+      const YAML::Node key = it->first;
+      const std::string name = key.IsScalar() ? key.Scalar() : std::string();
+      const auto at = std::find(names.begin(), names.end(), name);
+      if (at == names.end()) {
+        std::string all;
+        for (std::string_view n : names) all += (all.empty() ? "" : ", ") + std::string(n);
+        return Fail(
+            key.Mark(),
+            "unknown name " + (key.IsScalar() ? QuoteValue(name) : Shape(key)) + " in " + v.name,
+            "one of " + all);
+      }
+      const auto i = static_cast<size_t>(at - names.begin());
+      if (seen[i]) {
+        return Fail(key.Mark(), "'" + name + "' appears twice in " + v.name, "each name once");
+      }
+      seen[i] = true;
+      const YAML::Node value = it->second;
+      const Value factor{value, value.Mark().is_null() ? key.Mark() : value.Mark(),
+                         v.name + "." + name, key.Mark()};
+      RENKEI_TRY(const double x, Number(factor, "a factor of 0 or more, such as 1.2"));
+      if (x < 0 || x > kMaxFactor) {
+        return Fail(factor, factor.name + " " + QuoteValue(value.Scalar()) + " is out of range",
+                    "a factor from 0 to " + std::to_string(static_cast<int>(kMaxFactor)));
+      }
+      out[i] = x;
+    }
+    return OkStatus();
+  }
+
+  // "2022-12-29" or "2022-12-29..2023-01-03" (both ends included): days since 2000-01-01.
+  Result<std::pair<int64_t, int64_t>> DateRange(const Value& v) const {
+    const std::string expected = "a date YYYY-MM-DD or a range YYYY-MM-DD..YYYY-MM-DD";
+    if (!v.node.IsScalar()) return Fail(v, v.name + " is " + Shape(v.node), expected);
+    const std::string& s = v.node.Scalar();
+    const size_t dots = s.find("..");
+    const std::string_view from = std::string_view(s).substr(0, dots);
+    const std::string_view to =
+        dots == std::string::npos ? from : std::string_view(s).substr(dots + 2);
+    if (!netsim::IsIsoDate(from) || !netsim::IsIsoDate(to)) {
+      return Fail(v, v.name + " " + QuoteValue(s) + " is not a date", expected);
+    }
+    const auto day = [](std::string_view d) {
+      const auto part = [&d](size_t at, size_t n) {
+        int x = 0;
+        std::from_chars(d.data() + at, d.data() + at + n, x);
+        return x;
+      };
+      return netsim::DaysFromCivil(part(0, 4), part(5, 2), part(8, 2));
+    };
+    const int64_t a = day(from);
+    const int64_t b = day(to);
+    if (b < a) {
+      return Fail(v, v.name + " " + QuoteValue(s) + " ends before it begins",
+                  "a range whose second date is not before its first");
+    }
+    return std::make_pair(a, b);
   }
 
   Status ParseClosedLoad(const Value& v, LoadSpec& load) const {

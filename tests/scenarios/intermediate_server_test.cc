@@ -1126,10 +1126,14 @@ TEST_F(IntermediateServerManagementTest, StatsCountOutcomesAndLatencyPercentiles
   uint64_t completed = 0;
   for (const auto& [name, n] : s.query_status) completed += n;
   EXPECT_EQ(s.query_latency.count, completed);
-  // Samples [0, L, L, L, L + 60 s], nearest rank.
-  EXPECT_EQ(s.query_latency.p50, latency);
-  EXPECT_EQ(s.query_latency.p95, latency + Duration::Seconds(60));
-  EXPECT_EQ(s.query_latency.p99, latency + Duration::Seconds(60));
+  // Samples [0, L, L, L, L + 60 s], nearest rank, within the histogram's 1/128 below the
+  // sample (netsim::LatencyHistogram); the maximum is exact.
+  const auto near = [](Duration got, Duration want) {
+    return got <= want && got.micros() >= want.micros() - want.micros() / 128;
+  };
+  EXPECT_TRUE(near(s.query_latency.p50, latency));
+  EXPECT_TRUE(near(s.query_latency.p95, latency + Duration::Seconds(60)));
+  EXPECT_TRUE(near(s.query_latency.p99, latency + Duration::Seconds(60)));
   EXPECT_EQ(s.query_latency.max, latency + Duration::Seconds(60));
   EXPECT_LE(s.query_latency.p50, s.query_latency.p95);
   EXPECT_LE(s.query_latency.p95, s.query_latency.p99);

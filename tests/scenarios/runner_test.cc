@@ -509,6 +509,69 @@ TEST(RunnerLoadTest, OpenLoadIsDeterministicForASeed) {
   }
 }
 
+TEST(RunnerLoadTest, CalendarPlaysTheDayOnEachDayAtItsFactor) {
+  // A week from Monday 2024-06-03: ten minutes at 6 a minute each day, nothing on the closed
+  // Wednesday and the Saturday, three times as much on Sunday.
+  Scenario s = LoadScenario(
+      "  requester: \"152021\"\n"
+      "  provider: \"041009\"\n"
+      "  open:\n"
+      "    stages: [{duration: 10m, rate: 6/m}]\n"
+      "    days: 7\n"
+      "    weekly: {sat: 0, sun: 3}\n"
+      "    closed: [2024-06-05]\n");
+  const RunSummary r = RunLoad(s, "calendar");
+  std::map<std::string, uint64_t> per_day;
+  for (const QueryOutcome& q : r.outcomes) {
+    const netsim::SimTime day_start =
+        s.start + netsim::Duration::Days((q.submitted_at - s.start).micros() /
+                                         netsim::Duration::Days(1).micros());
+    EXPECT_LT(q.submitted_at, day_start + netsim::Duration::Minutes(10)) << q.id;
+    ++per_day[netsim::FormatIsoDate(q.submitted_at)];
+  }
+  EXPECT_EQ(per_day.count("2024-06-05"), 0u);  // closed
+  EXPECT_EQ(per_day.count("2024-06-08"), 0u);  // Saturday, factor 0
+  for (const char* weekday : {"2024-06-03", "2024-06-04", "2024-06-06", "2024-06-07"}) {
+    EXPECT_GT(per_day[weekday], 35u) << weekday;  // about 60
+    EXPECT_LT(per_day[weekday], 90u) << weekday;
+  }
+  EXPECT_GT(per_day["2024-06-09"], 140u);  // about 180
+  EXPECT_LT(per_day["2024-06-09"], 230u);
+  EXPECT_EQ(r.queries, r.load_arrivals);
+  EXPECT_EQ(Count(r, "09"), r.load_arrivals);
+  EXPECT_EQ(
+      r.started_at + netsim::Duration::Days(6) + netsim::Duration::Minutes(10) <= r.finished_at,
+      true);
+}
+
+TEST(RunnerLoadTest, LoadScaleMultipliesTheArrivalsAndIsRecorded) {
+  const Scenario s = LoadScenario(
+      "  requester: \"152021\"\n"
+      "  provider: \"041009\"\n"
+      "  open: {stages: [{duration: 2m, rate: 5/s}]}\n");
+  RunOptions o;
+  o.out_dir = (fs::path(::testing::TempDir()) / "runner_load_scaled").string();
+  o.load_scale = 0.25;
+  auto scaled = RunScenario(s, o);
+  fs::remove_all(o.out_dir);
+  ASSERT_TRUE(scaled.ok()) << scaled.error().message;
+  const RunSummary full = RunLoad(s, "unscaled");
+  EXPECT_GT(full.load_arrivals, 520u);     // about 600
+  EXPECT_GT(scaled->load_arrivals, 110u);  // about 150
+  EXPECT_LT(scaled->load_arrivals, 190u);
+  EXPECT_EQ(scaled->load_scale, 0.25);
+  EXPECT_EQ(full.load_scale, 1.0);
+  EXPECT_EQ(Count(*scaled, "09"), scaled->load_arrivals);
+}
+
+TEST(RunnerLoadTest, LoadScaleOutsideItsRangeIsAUsageError) {
+  for (const char* bad : {"0", "-1", "101", "half", "", "0.5x", "nan", "inf"}) {
+    auto run = testing::RunRenkei({"run", Shipped("load_morning.yaml"), "--load-scale", bad});
+    EXPECT_EQ(run.code, 2) << bad;
+    EXPECT_TRUE(testing::Contains(run.err, "is not a number above 0 and at most 100")) << run.err;
+  }
+}
+
 TEST(RunnerLoadTest, LoadBetweenMoversDrawnAtRandomQueriesEachFormerBody) {
   // Four municipalities with address tables; 40 movers between pairs drawn from the seed, and a
   // load in which each mover's new body queries the former one.

@@ -1809,6 +1809,95 @@ TEST(ScenarioLoadSectionTest, LatencyAndLateArrivalExpectations) {
   EXPECT_EQ(r->expect[1].max, 0);
 }
 
+TEST(ScenarioLoadSectionTest, CalendarRepeatsTheDayWithFactorsAndClosedDates) {
+  // The default start, 2024-06-03, is a Monday.
+  const Result<Scenario> r =
+      ParseScenario(WithLoad("  requester: \"152021\"\n"
+                             "  provider: \"041009\"\n"
+                             "  open:\n"
+                             "    stages: [{duration: 8h, rate: 2/s}]\n"
+                             "    days: 30\n"
+                             "    weekly: {sat: 0.1, sun: 0}\n"
+                             "    monthly: {jun: 1.5}\n"
+                             "    closed: [2024-06-12, 2024-06-05, 2024-06-10..2024-06-12]\n"),
+                    "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const LoadSpec& load = *r->load;
+  EXPECT_EQ(load.days, 30);
+  EXPECT_EQ(load.Span(), Duration::Days(29) + Duration::Hours(8));
+  EXPECT_DOUBLE_EQ(load.weekly[5], 0.1);
+  EXPECT_DOUBLE_EQ(load.weekly[6], 0.0);
+  EXPECT_DOUBLE_EQ(load.weekly[0], 1.0);
+  EXPECT_DOUBLE_EQ(load.monthly[5], 1.5);
+  EXPECT_DOUBLE_EQ(load.monthly[6], 1.0);
+  const auto day = [](int m, int d) {
+    return netsim::FromCivil(netsim::CivilTime{2024, m, d, 9, 0, 0, 0});
+  };
+  EXPECT_EQ(load.closed,
+            (std::vector<int64_t>{
+                netsim::DaysFromCivil(2024, 6, 5), netsim::DaysFromCivil(2024, 6, 10),
+                netsim::DaysFromCivil(2024, 6, 11), netsim::DaysFromCivil(2024, 6, 12)}));
+  EXPECT_DOUBLE_EQ(load.DayFactor(day(6, 3)), 1.5);   // a Monday in June
+  EXPECT_DOUBLE_EQ(load.DayFactor(day(6, 5)), 0.0);   // closed
+  EXPECT_DOUBLE_EQ(load.DayFactor(day(6, 8)), 0.15);  // a Saturday in June
+  EXPECT_DOUBLE_EQ(load.DayFactor(day(6, 9)), 0.0);   // a Sunday
+  EXPECT_DOUBLE_EQ(load.DayFactor(day(7, 1)), 1.0);   // a Monday in July
+  // 57,600 a day × (16 open June weekdays × 1.5 + 4 Saturdays × 0.15 + 2 July weekdays).
+  EXPECT_NEAR(load.ExpectedArrivals(r->start), 57'600 * 26.6, 1e-3);
+  EXPECT_NEAR(load.ExpectedArrivals(r->start, 0.01), 576 * 26.6, 1e-3);
+}
+
+TEST(ScenarioLoadSectionTest, WithoutACalendarOneDayAtFactorOne) {
+  const Result<Scenario> r =
+      ParseScenario(WithLoad("  {requester: \"152021\", provider: \"041009\", "
+                             "open: {stages: [{duration: 1m, rate: 1/s, to: 3/s}]}}\n"),
+                    "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->load->days, 1);
+  EXPECT_TRUE(r->load->closed.empty());
+  EXPECT_DOUBLE_EQ(r->load->DayFactor(r->start), 1.0);
+  EXPECT_NEAR(r->load->ExpectedArrivals(r->start), 120.0, 1e-9);
+}
+
+// "  open:" on line 8, its stages on line 9 and `calendar` from line 10.
+std::string WithCalendar(std::string_view calendar, std::string_view stages = "duration: 1h") {
+  return WithLoad(
+      Cat({"  requester: \"152021\"\n  provider: \"041009\"\n  open:\n"
+           "    stages: [{",
+           stages, ", rate: 1/s}]\n", calendar}));
+}
+
+TEST(ScenarioLoadErrorTest, CalendarMistakesAreNamed) {
+  EXPECT_TRUE(FailsAt(WithCalendar("    days: 0\n"), "10:11",
+                      "days '0' is out of range; expected an integer from 1 to 365"));
+  EXPECT_TRUE(FailsAt(WithCalendar("    weekly: {mon: 1, sa: 0}\n"), "10:22",
+                      "unknown name 'sa' in weekly; expected one of mon, tue, wed, thu, fri, "
+                      "sat, sun"));
+  EXPECT_TRUE(FailsAt(WithCalendar("    weekly: {mon: 1, mon: 2}\n"), "10:22",
+                      "'mon' appears twice in weekly"));
+  EXPECT_TRUE(FailsAt(WithCalendar("    monthly: {apr: -1}\n"), "10:20",
+                      "monthly.apr '-1' is out of range; expected a factor from 0 to 100"));
+  EXPECT_TRUE(FailsAt(WithCalendar("    monthly: {apr: lots}\n"), "10:20",
+                      "monthly.apr 'lots' is not a number"));
+  EXPECT_TRUE(FailsAt(WithCalendar("    monthly: [1, 2]\n"), "10:14",
+                      "monthly is a list; expected a map such as {jan: 1.2, dec: 0.1}"));
+  EXPECT_TRUE(FailsAt(WithCalendar("    days: 3\n    closed: [2024-06-06]\n"), "11:14",
+                      "closed[1] '2024-06-06' is not among the load's days; expected dates from "
+                      "2024-06-03 to 2024-06-05"));
+  EXPECT_TRUE(FailsAt(WithCalendar("    days: 3\n    closed: [2024-06-02..2024-06-04]\n"), "11:14",
+                      "is not among the load's days"));
+  EXPECT_TRUE(FailsAt(WithCalendar("    closed: [2024-06-04..2024-06-03]\n"), "10:14",
+                      "closed[1] '2024-06-04..2024-06-03' ends before it begins"));
+  EXPECT_TRUE(
+      FailsAt(WithCalendar("    closed: [2024-02-30]\n"), "10:14",
+              "closed[1] '2024-02-30' is not a date; expected a date YYYY-MM-DD or a range"));
+  EXPECT_TRUE(FailsAt(WithCalendar("    days: 2\n", "duration: 25h"), "10:11",
+                      "the stages last 90000 s, longer than the day they repeat on"));
+  EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n  provider: \"041009\"\n  at: 2d\n"
+                               "  open: {stages: [{duration: 1h, rate: 1/s}], days: 365}\n"),
+                      "9:53", "the load ends more than 365 days after the start"));
+}
+
 TEST(ScenarioLoadErrorTest, NegativeRate) {
   EXPECT_TRUE(FailsAt(WithLoad("  requester: \"152021\"\n"
                                "  provider: \"041009\"\n"

@@ -141,6 +141,8 @@ enum class ProvideOutcome {
 };
 std::string_view ProvideOutcomeName(ProvideOutcome outcome);
 
+// Percentiles within 0.8 % below the exact nearest-rank sample, maximum exact
+// (netsim::LatencyHistogram: a server's statistics stay in fixed memory over a long run).
 struct LatencySummary {
   uint64_t count = 0;
   netsim::Duration p50, p95, p99, max;
@@ -233,6 +235,12 @@ class IntermediateServer {
   void OnTokenFailed(
       std::function<void(const std::string& acquisition_number, const std::string& reason)>
           callback);
+
+  // Called once per query of this body's when it reaches its final status (phase kDone), after
+  // the status is stored and logged: for callers that account for many queries as they finish
+  // instead of asking about each later. Runs on the event loop, possibly inside SubmitQuery
+  // (a query refused at once); it must not call back into this server.
+  void OnQueryFinished(std::function<void(const QueryState& query)> callback);
 
   // ---- query (business interface) ----
   // Validates the request and starts it; returns the 処理通番 to poll. A person without a

@@ -32,6 +32,9 @@ struct RunOptions {
   // the hand-over costs more than it saves unless many linkages are in flight at once
   // (docs/performance.md, "National day").
   size_t crypto_threads = 0;
+  // Multiplies the open load's arrival rates (every stage, every day): 0.01 plays a year's
+  // calendar at one hundredth of its volume, with the same shape. Above 0.
+  double load_scale = 1;
 };
 
 struct ExpectationResult {
@@ -71,6 +74,7 @@ struct RunSummary {
   uint64_t load_arrivals = 0;
   uint64_t load_started_late = 0;
   uint64_t load_peak_in_flight = 0;
+  double load_scale = 1;  // RunOptions::load_scale the run had
   // Narration lines in simulated-time order ("[hh:mm:ss.mmm] text"), kept for the reports.
   std::vector<std::string> narration;
   std::vector<ExpectationResult> expectations;

@@ -26,6 +26,7 @@
 // Thread safety: values only.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -344,6 +345,14 @@ struct LoadSpec {
   netsim::Duration at;  // when the load begins, after the scenario's start
   enum class Model { kOpen, kClosed } model = Model::kOpen;
   std::vector<LoadStage> stages;  // open model: not empty
+  // Open model, the calendar: the stages are one day's curve, run again every 24 hours from
+  // `at` on `days` consecutive days (a stage may not run past the next day's start), each
+  // day's rates multiplied by its weekday's and month's factors, and 0 on `closed` dates
+  // (public holidays, the year-end break). One day and factors of 1 leave the stages as they are.
+  int days = 1;
+  std::array<double, 7> weekly = {1, 1, 1, 1, 1, 1, 1};                   // Monday first
+  std::array<double, 12> monthly = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1};  // January first
+  std::vector<int64_t> closed;    // days since 2000-01-01 (netsim::DaysFromCivil), sorted, unique
   int clients = 0;                // closed model: 1 or more
   netsim::Duration think;         // closed model: pause after each answer, 0 or more
   netsim::Duration duration;      // closed model: how long clients keep querying, above 0
@@ -352,8 +361,15 @@ struct LoadSpec {
   // slot and is counted as started late. 0: no limit.
   int64_t max_in_flight = 0;
   SourcePos pos;
-  // The time from `at` to the end of the last stage (open) or `duration` (closed).
+  // The time from `at` to the end of the last stage of the last day (open) or `duration`
+  // (closed).
   netsim::Duration Span() const;
+  // Open model: the factor of day `day` (0 = the day `at` falls on) that starts at `day_start`
+  // (the calendar date decides weekday, month and closure).
+  double DayFactor(netsim::SimTime day_start) const;
+  // Open model: the arrivals the calendar brings on average (the integral of its rates), for
+  // people sizing a run; times `scale` (RunOptions::load_scale).
+  double ExpectedArrivals(netsim::SimTime start, double scale = 1) const;
 };
 
 struct Expectation {
