@@ -539,9 +539,8 @@ TEST(RunnerLoadTest, CalendarPlaysTheDayOnEachDayAtItsFactor) {
   EXPECT_LT(per_day["2024-06-09"], 230u);
   EXPECT_EQ(r.queries, r.load_arrivals);
   EXPECT_EQ(Count(r, "09"), r.load_arrivals);
-  EXPECT_EQ(
-      r.started_at + netsim::Duration::Days(6) + netsim::Duration::Minutes(10) <= r.finished_at,
-      true);
+  EXPECT_LE(r.started_at + netsim::Duration::Days(6) + netsim::Duration::Minutes(10),
+            r.finished_at);
 }
 
 TEST(RunnerLoadTest, LoadScaleMultipliesTheArrivalsAndIsRecorded) {
