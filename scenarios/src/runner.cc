@@ -92,6 +92,13 @@ struct QueryRun {
 };
 
 std::string Clock(SimTime t) { return netsim::FormatIso(t).substr(11, 12); }
+// "2022-04-01 08:30:00.000": for accounts that span more than one day, where the time of day
+// alone would put a later day's line among an earlier day's.
+std::string DateClock(SimTime t) {
+  std::string iso = netsim::FormatIso(t).substr(0, 23);
+  iso[10] = ' ';
+  return iso;
+}
 
 // Nearest rank over counts per latency: the smallest latency with at least p of the queries
 // at or below it.
@@ -297,8 +304,10 @@ class Run {
   void FlushNarration() {
     std::stable_sort(narration_.begin(), narration_.end(),
                      [](const NarrationLine& a, const NarrationLine& b) { return a.at < b.at; });
+    const bool dated = !narration_.empty() && netsim::FormatIsoDate(narration_.front().at) !=
+                                                  netsim::FormatIsoDate(narration_.back().at);
     for (const NarrationLine& l : narration_) {
-      summary_.narration.push_back("[" + Clock(l.at) + "] " + l.text);
+      summary_.narration.push_back("[" + (dated ? DateClock(l.at) : Clock(l.at)) + "] " + l.text);
       if (o_.narration != nullptr) *o_.narration << summary_.narration.back() << "\n";
     }
     narration_.clear();
@@ -333,11 +342,13 @@ class Run {
     SimTime horizon = s_.start + (s_.load ? s_.load->at + s_.load->Span() : Duration());
     for (const TimelineEvent& e : s_.timeline) horizon = std::max(horizon, s_.start + e.at);
     const double span = static_cast<double>(std::max<int64_t>((horizon - s_.start).micros(), 1));
+    const auto kOneDay = static_cast<double>(Duration::Days(1).micros());
     while (world_->loop().Run(kSlice) == kSlice) {
       const SimTime now = world_->loop().Now();
       progress_.Show("run  ", static_cast<double>((now - s_.start).micros()) / span,
-                     Clock(now).substr(0, 8) + " · " + std::to_string(queries_.size()) +
-                         " queries · " + std::to_string(world_->loop().events_run()) + " events");
+                     (span > kOneDay ? DateClock(now).substr(0, 19) : Clock(now).substr(0, 8)) +
+                         " · " + std::to_string(queries_submitted_) + " queries · " +
+                         std::to_string(world_->loop().events_run()) + " events");
     }
   }
 
@@ -570,6 +581,7 @@ class Run {
   Result<std::string> Submit(World::Body& from, const middleware::QueryRequest& r) {
     RENKEI_TRY(std::string pn, from.server->SubmitQuery(r));
     ++submitted_[from.lgcode];
+    ++queries_submitted_;
     return pn;
   }
 
@@ -1508,6 +1520,7 @@ class Run {
   std::map<std::string, BatchRun> batches_;  // batch id → its run
   bool batch_dir_ready_ = false;
   std::map<std::string, uint64_t> submitted_;  // lgcode → queries the run submitted there
+  uint64_t queries_submitted_ = 0;             // at every body
   // The load section's state.
   netsim::Rng arrival_rng_;
   netsim::Rng choice_rng_;

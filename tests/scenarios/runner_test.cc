@@ -96,11 +96,34 @@ TEST(ShippedNationalDayTest, DescribesEveryLocalBodyAndTheAverageDay) {
   }
   EXPECT_EQ(batch_lines, 6000u);
   EXPECT_NEAR(expected + static_cast<double>(batch_lines), 83000, 1000);
+  EXPECT_NEAR(s->load->ExpectedArrivals(s->start), expected, 1e-6);
   // The income and residence items come as 1 KB records; the vaccination items use the dose
   // records every mover has.
   for (const LoadMixEntry& m : s->load->mix) {
     EXPECT_EQ(m.payload_bytes, m.tm.front() == "TM00160200000001" ? 0 : 1000) << m.jt;
   }
+}
+
+// The FY2022 year runs for hours at full volume (docs/performance.md, "The FY2022 year"): the
+// suite checks its calendar adds up to the year's 30.29 million queries with the shape it
+// describes, and RunnerLoadTest.CalendarPlaysTheDayOnEachDayAtItsFactor plays a calendar.
+TEST(ShippedYearTest, TheCalendarAddsUpToFiscal2022) {
+  auto s = scenarios::LoadScenario(Shipped("fy2022_year.yaml"));
+  ASSERT_TRUE(s.ok()) << s.error().message;
+  EXPECT_EQ(s->world.bodies.size(), 1788u);
+  ASSERT_TRUE(s->load.has_value());
+  const LoadSpec& load = *s->load;
+  EXPECT_EQ(load.days, 365);
+  EXPECT_NEAR(load.ExpectedArrivals(s->start), 30.29e6, 0.003 * 30.29e6);
+  // 1 April 2022 to 31 March 2023, the last day's stages ending that evening.
+  EXPECT_EQ(netsim::FormatIso(s->start + load.at + load.Span()).substr(0, 10), "2023-03-31");
+  const auto at = [](int y, int m, int d) {
+    return netsim::FromCivil(netsim::CivilTime{y, m, d, 8, 30, 0, 0});
+  };
+  EXPECT_EQ(load.DayFactor(at(2023, 1, 1)), 0.0);                              // the year-end break
+  EXPECT_EQ(load.DayFactor(at(2022, 5, 4)), 0.0);                              // Golden Week
+  EXPECT_GT(load.DayFactor(at(2022, 4, 4)), load.DayFactor(at(2022, 12, 5)));  // Mondays
+  EXPECT_LT(load.DayFactor(at(2022, 4, 9)), 0.1);                              // a Saturday
 }
 
 INSTANTIATE_TEST_SUITE_P(Rehearsals, ShippedScenarioTest,
@@ -307,9 +330,10 @@ TEST(RunnerTest, DecisionsAreMadeByDeclaredStaffWithTheirRoles) {
       "staff_roles", nullptr);
   EXPECT_TRUE(s.passed());
   EXPECT_TRUE(s.timeline_errors.empty());
+  EXPECT_TRUE(Told(
+      s, "[2024-06-03 10:00:00.000] 仙台市 職員 clerk: held を approve しようとしたが権限がなく"));
   EXPECT_TRUE(
-      Told(s, "[10:00:00.000] 仙台市 職員 clerk: held を approve しようとしたが権限がなく"));
-  EXPECT_TRUE(Told(s, "[11:00:00.000] 仙台市 職員 chief: decided を approve (確認済み)"));
+      Told(s, "[2024-06-03 11:00:00.000] 仙台市 職員 chief: decided を approve (確認済み)"));
 }
 
 // A partition cuts the provider off: the query times out, and after the partition a query is
@@ -541,6 +565,10 @@ TEST(RunnerLoadTest, CalendarPlaysTheDayOnEachDayAtItsFactor) {
   EXPECT_EQ(Count(r, "09"), r.load_arrivals);
   EXPECT_LE(r.started_at + netsim::Duration::Days(6) + netsim::Duration::Minutes(10),
             r.finished_at);
+  // An account over several days carries the date on every line.
+  ASSERT_FALSE(r.narration.empty());
+  EXPECT_EQ(r.narration.front().rfind("[2024-06-03 ", 0), 0u) << r.narration.front();
+  EXPECT_EQ(r.narration.back().rfind("[2024-06-09 ", 0), 0u) << r.narration.back();
 }
 
 TEST(RunnerLoadTest, LoadScaleMultipliesTheArrivalsAndIsRecorded) {

@@ -75,7 +75,8 @@ struct RunSummary {
   uint64_t load_started_late = 0;
   uint64_t load_peak_in_flight = 0;
   double load_scale = 1;  // RunOptions::load_scale the run had
-  // Narration lines in simulated-time order ("[hh:mm:ss.mmm] text"), kept for the reports.
+  // Narration lines in simulated-time order ("[hh:mm:ss.mmm] text", or "[YYYY-MM-DD
+  // hh:mm:ss.mmm] text" when they span more than one day), kept for the reports.
   std::vector<std::string> narration;
   std::vector<ExpectationResult> expectations;
   // Timeline events that could not be played (a decision on a query not held for review…):
