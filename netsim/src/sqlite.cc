@@ -9,6 +9,8 @@
 #include "netsim/errors.h"
 
 namespace renkei::netsim::sql {
+
+int64_t HeapHighwater() { return sqlite3_memory_highwater(0); }
 namespace {
 
 // The statement's first words identify it in messages without leaking parameter values

@@ -23,6 +23,7 @@
 #include "netsim/errors.h"
 #include "netsim/identifiers.h"
 #include "netsim/provision_permit.h"
+#include "netsim/sqlite.h"
 #include "scenarios/report_html.h"
 #include "scenarios/world.h"
 
@@ -272,6 +273,7 @@ class Run {
     }
     struct rusage usage {};
     if (::getrusage(RUSAGE_SELF, &usage) == 0) summary_.peak_rss_kib = usage.ru_maxrss;
+    summary_.sqlite_heap_peak_kib = netsim::sql::HeapHighwater() / 1024;
     RENKEI_CHECK_OK(Write(fs::path(o_.out_dir) / "summary.json", SummaryJson(summary_)));
     RENKEI_CHECK_OK(Write(fs::path(o_.out_dir) / "junit.xml", JunitXml(summary_)));
     Narrate(summary_.finished_at,
@@ -1615,6 +1617,7 @@ std::string SummaryJson(const RunSummary& s) {
   wall["setup_seconds"] = s.wall_setup_seconds;
   wall["queries_per_second"] = s.wall_queries_per_second;
   wall["peak_rss_kib"] = s.peak_rss_kib;
+  wall["sqlite_heap_peak_kib"] = s.sqlite_heap_peak_kib;
   o["wall"] = std::move(wall);
   return json::serialize(o) + "\n";
 }

@@ -47,6 +47,10 @@ struct OpenOptions {
   bool exclusive = false;
 };
 
+// The most heap SQLite has held at once in this process (sqlite3_memory_highwater): page
+// caches, schemas and statements of every connection. For reports of what a run's memory is.
+int64_t HeapHighwater();
+
 class Statement;
 class StatementLease;
 class Transaction;

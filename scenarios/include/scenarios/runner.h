@@ -87,7 +87,8 @@ struct RunSummary {
   double wall_seconds = 0;
   double wall_setup_seconds = 0;  // building the world and its tokens, before the start
   double wall_queries_per_second = 0;
-  int64_t peak_rss_kib = 0;  // the process's peak resident set (getrusage)
+  int64_t peak_rss_kib = 0;          // the process's peak resident set (getrusage)
+  int64_t sqlite_heap_peak_kib = 0;  // of which SQLite's heap at its peak (page caches…)
 };
 
 // Runs `scenario`, writing DIR/summary.json, DIR/junit.xml, DIR/report.html, the bodies'
