@@ -12,6 +12,7 @@
 #include <string_view>
 #include <utility>
 
+#include "cli_test_support.h"
 #include "netsim/rng.h"
 #include "netsim/sim_network.h"
 
@@ -2139,23 +2140,8 @@ std::string Read(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-class ScenarioFilesTest : public ::testing::Test {
+class ScenarioFilesTest : public testing::ScratchDir {
  protected:
-  void SetUp() override {
-    // One directory per test: ctest runs the tests of this fixture in parallel processes.
-    dir_ = fs::path(::testing::TempDir()) /
-           ("scenario_files_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string Write(const std::string& name, const std::string& text) {
-    const fs::path p = dir_ / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-  }
   // Two people as renkei gen residents writes them, numbered by `lgcode` from `serial`.
   std::string Residents(const std::string& name, const std::string& lgcode,
                         int64_t serial = 100000001) {
@@ -2188,7 +2174,6 @@ class ScenarioFilesTest : public ::testing::Test {
            "    - {code: \"041009\", " +
            sendai_fields + "}\n" + rest;
   }
-  fs::path dir_;
 };
 
 TEST_F(ScenarioFilesTest, ResidentsReplicasAndPermitListAreRead) {
