@@ -37,6 +37,7 @@
 #include "addressing/resident_generator.h"
 #include "middleware/batch_file.h"
 #include "middleware/intermediate_server.h"
+#include "netsim/csv.h"
 #include "netsim/errors.h"
 #include "netsim/identifiers.h"
 #include "netsim/institution_registry.h"
@@ -1058,26 +1059,31 @@ class Parser {
     std::map<std::string, bool> known;
     for (const addressing::Resident& r : body.file_residents) known[r.atena_number] = true;
     std::map<std::string, int64_t> ids;  // record_id → line
-    std::string line;
-    int64_t line_no = 0;
+    int64_t line_no = 1;
     auto bad = [&](const std::string& why) {
       return Fail(v, body.replicas_file + ":" + std::to_string(line_no) + ": " + why, expected);
     };
-    while (std::getline(in, line)) {
-      ++line_no;
-      if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line_no == 1) {
-        if (line != header) return bad("the header must be " + header);
-        continue;
+    // The replica store's import format, read as the store reads it: a payload may hold
+    // quoted line breaks.
+    netsim::CsvReader reader(in);
+    netsim::CsvRecord record;
+    const Result<bool> first = reader.Next(record);
+    if (first.ok() && !*first) return bad("empty file; expected the header " + header);
+    line_no = record.line;
+    if (!first.ok() || !std::ranges::equal(record.fields, kReplicaHeader)) {
+      return bad("the header must be " + header);
+    }
+    for (;;) {
+      const Result<bool> read = reader.Next(record);
+      line_no = record.line;
+      if (!read.ok()) return bad(read.error().message);
+      if (!*read) break;
+      const std::vector<std::string>& c = record.fields;
+      for (const std::string& field : c) {
+        if (FirstInvalidUtf8(field) != std::string_view::npos) {
+          return bad("encoding: the line is not valid UTF-8");
+        }
       }
-      if (line.empty()) continue;
-      if (FirstInvalidUtf8(line) != std::string_view::npos) {
-        return bad("encoding: the line is not valid UTF-8");
-      }
-      auto fields = addressing::ParseCsvLine(line);
-      if (!fields.ok()) return bad(fields.error().message);
-      const std::vector<std::string>& c = *fields;
       if (c.size() != kReplicaHeader.size()) {
         return bad("expected " + std::to_string(kReplicaHeader.size()) + " columns, got " +
                    std::to_string(c.size()));
@@ -1112,7 +1118,6 @@ class Parser {
       }
       body.file_replicas.push_back(std::move(fr));
     }
-    if (line_no == 0) return bad("empty file; expected the header " + header);
     return OkStatus();
   }
 

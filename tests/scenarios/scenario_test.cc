@@ -2311,6 +2311,78 @@ TEST_F(ScenarioFilesTest, ReplicaRecordIdTwiceAndABadVersion) {
       << r.error().message;
 }
 
+TEST_F(ScenarioFilesTest, ReplicaPayloadMayHoldAQuotedLineBreak) {
+  const std::string res = Residents("sendai.csv", "041009");
+  const std::string rep = Replicas(
+      "R1,041009100000001,TM00160200000001,V,dose-1,1,2021-06-01,,041017,"
+      "\"first line\r\nsecond, \"\"quoted\"\"\n\nlast\"\r\n"
+      "R2,041009100000002,TM00160200000001,V,dose-1,1,2021-06-01,,041017,x\n");
+  const Result<Scenario> r =
+      ParseScenario(World("residents_file: " + res + ", replicas_file: " + rep), "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const std::vector<FileReplica>& replicas = r->world.bodies[0].file_replicas;
+  ASSERT_EQ(replicas.size(), 2u);
+  EXPECT_EQ(replicas[0].record.payload, "first line\nsecond, \"quoted\"\n\nlast");
+  EXPECT_EQ(replicas[0].line, 2);
+  EXPECT_EQ(replicas[1].line, 6);
+}
+
+TEST_F(ScenarioFilesTest, ReplicaLinesCountTheLinesOfAQuotedPayload) {
+  const std::string res = Residents("sendai.csv", "041009");
+  const std::string row = "R1,041009100000001,TM00160200000001,V,dose-1,1,2021-06-01,,041017,";
+  const std::string rep = Replicas(row + "\"a\nb\nc\"\n" + row + "x\n");
+  const Result<Scenario> r =
+      ParseScenario(World("residents_file: " + res + ", replicas_file: " + rep), "s.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.error().message, rep + ":5: record_id R1 appears twice (first at line 2)"))
+      << r.error().message;
+}
+
+TEST_F(ScenarioFilesTest, ReplicaWithAQuoteLeftOpenNamesTheFileAndTheLine) {
+  const std::string res = Residents("sendai.csv", "041009");
+  const std::string rep = Replicas(
+      "R1,041009100000001,TM00160200000001,V,dose-1,1,2021-06-01,,041017,x\n"
+      "R2,041009100000001,TM00160200000001,V,dose-1,1,2021-06-01,,041017,\"open\n"
+      "R3,041009100000002,TM00160200000001,V,dose-1,1,2021-06-01,,041017,x\n");
+  EXPECT_TRUE(FailsAt(World("residents_file: " + res + ", replicas_file: " + rep),
+                      "4:" + std::to_string(40 + res.size() + 17),
+                      rep + ":3: column 10: quoted field is not closed"));
+}
+
+TEST_F(ScenarioFilesTest, ReplicaWithAQuoteInsideAnUnquotedField) {
+  const std::string res = Residents("sendai.csv", "041009");
+  const std::string rep =
+      Replicas("R1,041009100000001,TM00160200000001,V,dose\"1,1,2021-06-01,,041017,x\n");
+  const Result<Scenario> r =
+      ParseScenario(World("residents_file: " + res + ", replicas_file: " + rep), "s.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.error().message, rep + ":2: column 5: quote inside an unquoted field"))
+      << r.error().message;
+}
+
+TEST_F(ScenarioFilesTest, ReplicaWithTextAfterAClosingQuote) {
+  const std::string res = Residents("sendai.csv", "041009");
+  const std::string rep = Replicas(
+      "R1,041009100000001,TM00160200000001,V,dose-1,1,2021-06-01,,041017,x\n"
+      "\n"
+      "\"R2\"x,041009100000001,TM00160200000001,V,dose-1,1,2021-06-01,,041017,x\n");
+  const Result<Scenario> r =
+      ParseScenario(World("residents_file: " + res + ", replicas_file: " + rep), "s.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.error().message, rep + ":4: column 1: text after the closing quote"))
+      << r.error().message;
+}
+
+TEST_F(ScenarioFilesTest, EmptyReplicasFile) {
+  const std::string res = Residents("sendai.csv", "041009");
+  const std::string rep = Write("replicas.csv", "");
+  const Result<Scenario> r =
+      ParseScenario(World("residents_file: " + res + ", replicas_file: " + rep), "s.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.error().message, rep + ":1: empty file; expected the header record_id,"))
+      << r.error().message;
+}
+
 TEST_F(ScenarioFilesTest, PermitListThatDoesNotParse) {
   const std::string list = Write("list.csv", "not a permit list\n");
   const Result<Scenario> r = ParseScenario(
