@@ -989,17 +989,11 @@ class Parser {
     return OkStatus();
   }
 
-  // A path as written in the file a value came from: relative to that file's directory.
-  std::string ResolvePath(const Value& v, const std::string& written) const {
-    const fs::path path(written);
-    if (path.is_absolute()) return path.string();
-    return (fs::path(Pos(v).file).parent_path() / path).lexically_normal().string();
-  }
-
   // Opens a data file a field names, or says why it cannot.
   Result<std::string> DataFile(const Value& v, std::ifstream& in, const std::string& expected) {
     RENKEI_TRY(const std::string written, NonEmptyText(v, expected));
-    const std::string path = ResolvePath(v, written);
+    // Relative to the file the value came from, which may be an included one.
+    const std::string path = internal::PathFromFile(Pos(v).file, written).string();
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) {
       return Fail(v,
