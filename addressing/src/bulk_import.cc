@@ -7,6 +7,7 @@
 
 #include "addressing/errors.h"
 #include "addressing/normalize.h"
+#include "netsim/csv.h"
 #include "netsim/identifiers.h"
 
 namespace renkei::addressing {
@@ -19,6 +20,32 @@ std::string ExpectedHeader() {
   std::string h;
   for (const auto col : kHeader) h += (h.empty() ? "" : ",") + std::string(col);
   return h;
+}
+
+// A resident's fields (numbers, names, a date, an address) never hold a line break, so a quote
+// left open is refused at its own line instead of taking the rows after it into one field:
+// in a million-row file, one stray quote would otherwise swallow everything up to the next.
+constexpr netsim::CsvOptions kCsvOptions{.quoted_line_breaks = false};
+
+enum class Header { kRight, kWrong, kMissing };
+
+// Reads the header row; `line` is where it is (1 when the file has no row at all).
+Header ReadHeader(netsim::CsvReader& reader, int64_t& line) {
+  netsim::CsvRecord header;
+  const Result<bool> read = reader.Next(header);
+  if (read.ok() && !*read) {
+    line = 1;
+    return Header::kMissing;
+  }
+  line = header.line;
+  return read.ok() && std::ranges::equal(header.fields, kHeader) ? Header::kRight : Header::kWrong;
+}
+
+// Checks a row's encoding field by field. The same as checking the row's text: a UTF-8
+// sequence never holds an ASCII byte, so splitting at ',' and '"' cannot make or mend one.
+bool AllValidUtf8(const std::vector<std::string>& fields) {
+  return std::all_of(fields.begin(), fields.end(),
+                     [](const std::string& f) { return IsValidUtf8(f); });
 }
 
 // Builds a registration from a row's fields, or says which field is wrong.
@@ -39,54 +66,6 @@ Result<Registration> RowToRegistration(const std::vector<std::string>& f,
   return r;
 }
 
-}  // namespace
-
-Result<std::vector<std::string>> ParseCsvLine(std::string_view line) {
-  std::vector<std::string> fields;
-  std::string field;
-  size_t i = 0;
-  for (;;) {
-    field.clear();
-    if (i < line.size() && line[i] == '"') {
-      ++i;
-      for (;;) {
-        if (i >= line.size()) {
-          return MakeError(Errc::kInvalidInput, "column " + std::to_string(fields.size() + 1) +
-                                                    ": quoted field is not closed");
-        }
-        if (line[i] == '"') {
-          if (i + 1 < line.size() && line[i + 1] == '"') {
-            field += '"';
-            i += 2;
-            continue;
-          }
-          ++i;
-          break;
-        }
-        field += line[i++];
-      }
-      if (i < line.size() && line[i] != ',') {
-        return MakeError(Errc::kInvalidInput, "column " + std::to_string(fields.size() + 1) +
-                                                  ": text after the closing quote");
-      }
-    } else {
-      while (i < line.size() && line[i] != ',') {
-        if (line[i] == '"') {
-          return MakeError(Errc::kInvalidInput, "column " + std::to_string(fields.size() + 1) +
-                                                    ": quote inside an unquoted field");
-        }
-        field += line[i++];
-      }
-    }
-    fields.push_back(field);
-    if (i >= line.size()) break;
-    ++i;  // the comma
-  }
-  return fields;
-}
-
-namespace {
-
 // Rows read, checked and prepared (normalised, 個人番号 digested) ahead of the database.
 struct Chunk {
   std::vector<PreparedRegistration> prepared;
@@ -101,49 +80,47 @@ struct Chunk {
 // thread; only one Next() call is ever in flight, so the stream has one reader at a time.
 class ChunkReader {
  public:
-  ChunkReader(std::istream& in, std::string system_id, RegistrationPreparer preparer,
-              size_t chunk_size)
+  ChunkReader(std::istream& in, netsim::CsvReader& reader, std::string system_id,
+              RegistrationPreparer preparer, size_t chunk_size)
       : in_(in),
+        reader_(reader),
         system_id_(std::move(system_id)),
         preparer_(std::move(preparer)),
         chunk_size_(chunk_size) {}
 
-  int64_t line_no() const { return line_no_; }
-  void set_line_no(int64_t n) { line_no_ = n; }
+  int64_t line_no() const { return reader_.lines_read(); }
 
   Chunk Next() {
     Chunk c;
     c.prepared.reserve(chunk_size_);
     c.lines.reserve(chunk_size_);
-    std::string line;
+    netsim::CsvRecord record;
     while (c.prepared.size() < chunk_size_) {
-      if (!std::getline(in_, line)) {
+      const Result<bool> read = reader_.Next(record);
+      if (read.ok() && !*read) {
         c.end = true;
         c.read_error = in_.bad();
         break;
       }
-      ++line_no_;
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line.empty()) continue;  // a trailing blank line is not a row
       ++c.rows;
       auto refuse = [&](std::string reason) {
-        c.rejected.push_back(RejectedRow{line_no_, std::move(reason)});
+        c.rejected.push_back(RejectedRow{record.line, std::move(reason)});
       };
-      if (!IsValidUtf8(line)) {
+      if (!read.ok()) {
+        refuse(read.error().message);
+        continue;
+      }
+      const std::vector<std::string>& fields = record.fields;
+      if (!AllValidUtf8(fields)) {
         refuse("encoding: the line is not valid UTF-8");
         continue;
       }
-      auto fields = ParseCsvLine(line);
-      if (!fields.ok()) {
-        refuse(fields.error().message);
-        continue;
-      }
-      if (fields->size() != kHeader.size()) {
+      if (fields.size() != kHeader.size()) {
         refuse("expected " + std::to_string(kHeader.size()) + " columns, got " +
-               std::to_string(fields->size()));
+               std::to_string(fields.size()));
         continue;
       }
-      auto reg = RowToRegistration(*fields, system_id_);
+      auto reg = RowToRegistration(fields, system_id_);
       if (!reg.ok()) {
         refuse(reg.error().message);
         continue;
@@ -154,17 +131,17 @@ class ChunkReader {
         continue;
       }
       c.prepared.push_back(std::move(prepared).value());
-      c.lines.push_back(line_no_);
+      c.lines.push_back(record.line);
     }
     return c;
   }
 
  private:
   std::istream& in_;
+  netsim::CsvReader& reader_;
   std::string system_id_;
   RegistrationPreparer preparer_;
   size_t chunk_size_;
-  int64_t line_no_ = 0;
 };
 
 }  // namespace
@@ -174,23 +151,26 @@ Result<std::vector<Resident>> ReadResidentsCsv(std::istream& in, std::string_vie
   auto bad = [&](int64_t line, const std::string& why) {
     return MakeError(Errc::kInvalidInput, source + ":" + std::to_string(line) + ": " + why);
   };
-  std::string line;
+  netsim::CsvReader reader(in, kCsvOptions);
   int64_t line_no = 0;
-  if (!std::getline(in, line)) return bad(1, "empty file; expected the header " + ExpectedHeader());
-  ++line_no;
-  if (line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-  if (!line.empty() && line.back() == '\r') line.pop_back();
-  if (line != ExpectedHeader()) return bad(1, "the header must be " + ExpectedHeader());
+  switch (ReadHeader(reader, line_no)) {
+    case Header::kMissing:
+      return bad(line_no, "empty file; expected the header " + ExpectedHeader());
+    case Header::kWrong:
+      return bad(line_no, "the header must be " + ExpectedHeader());
+    case Header::kRight:
+      break;
+  }
   std::vector<Resident> out;
   std::set<std::string> atena_seen, my_number_seen;
-  while (std::getline(in, line)) {
-    ++line_no;
-    if (!line.empty() && line.back() == '\r') line.pop_back();
-    if (line.empty()) continue;
-    if (!IsValidUtf8(line)) return bad(line_no, "encoding: the line is not valid UTF-8");
-    auto parsed = ParseCsvLine(line);
-    if (!parsed.ok()) return bad(line_no, parsed.error().message);
-    const std::vector<std::string>& f = *parsed;
+  netsim::CsvRecord record;
+  for (;;) {
+    const Result<bool> read = reader.Next(record);
+    line_no = record.line;
+    if (!read.ok()) return bad(line_no, read.error().message);
+    if (!*read) break;
+    const std::vector<std::string>& f = record.fields;
+    if (!AllValidUtf8(f)) return bad(line_no, "encoding: the line is not valid UTF-8");
     if (f.size() != kHeader.size()) {
       return bad(line_no, "expected " + std::to_string(kHeader.size()) + " columns, got " +
                               std::to_string(f.size()));
@@ -222,7 +202,7 @@ Result<std::vector<Resident>> ReadResidentsCsv(std::istream& in, std::string_vie
     r.address = reg->four_info.address;
     out.push_back(std::move(r));
   }
-  if (in.bad()) return bad(line_no, "the file could not be read to its end");
+  if (in.bad()) return bad(reader.lines_read(), "the file could not be read to its end");
   return out;
 }
 
@@ -231,21 +211,22 @@ Result<ImportSummary> ImportResidentsCsv(AddressingServer& server, const Session
                                          const ImportOptions& options) {
   const std::string src(source_name);
   ImportSummary summary;
-  std::string header;
-  if (!std::getline(in, header)) {
-    return MakeError(Errc::kBadCsv,
-                     src + ":1: empty file; expected the header " + ExpectedHeader());
-  }
-  if (!header.empty() && header.back() == '\r') header.pop_back();
-  if (header.rfind("\xEF\xBB\xBF", 0) == 0) header.erase(0, 3);
-  if (header != ExpectedHeader()) {
-    return MakeError(Errc::kBadCsv,
-                     src + ":1: header must be " + ExpectedHeader() + "; nothing was imported");
+  netsim::CsvReader csv(in, kCsvOptions);
+  int64_t header_line = 0;
+  switch (ReadHeader(csv, header_line)) {
+    case Header::kMissing:
+      return MakeError(Errc::kBadCsv, src + ":" + std::to_string(header_line) +
+                                          ": empty file; expected the header " + ExpectedHeader());
+    case Header::kWrong:
+      return MakeError(Errc::kBadCsv, src + ":" + std::to_string(header_line) +
+                                          ": header must be " + ExpectedHeader() +
+                                          "; nothing was imported");
+    case Header::kRight:
+      break;
   }
   RENKEI_TRY(RegistrationPreparer preparer, server.NewPreparer());
   const size_t batch_size = std::max<size_t>(options.batch_size, 1);
-  ChunkReader reader(in, options.system_id, std::move(preparer), batch_size);
-  reader.set_line_no(1);
+  ChunkReader reader(in, csv, options.system_id, std::move(preparer), batch_size);
 
   auto reject = [&](const RejectedRow& row) {
     ++summary.rejected;

@@ -8,6 +8,7 @@
 
 #include "middleware/errors.h"
 #include "netsim/crypto.h"
+#include "netsim/csv.h"
 #include "netsim/identifiers.h"
 #include "netsim/sqlite.h"
 #include "netsim/time.h"
@@ -181,107 +182,6 @@ std::string PayloadAad(const ReplicaRecord& r) {
   aad.append(r.tm);
   return aad;
 }
-
-// Reads RFC 4180 records from a stream, one physical line at a time, so a quoted field may
-// span lines. Line numbers are 1-based physical lines.
-class CsvReader {
- public:
-  explicit CsvReader(std::istream& in) : in_(in) {}
-
-  // False at the end of input. Otherwise `fields` holds the record that starts at
-  // `start_line`, or `error` says why it is malformed (the rest of that record is skipped).
-  bool Next(std::vector<std::string>& fields, size_t& start_line, std::string& error) {
-    do {
-      if (!GetLine()) return false;
-    } while (line_.empty());
-    start_line = line_no_;
-    fields.clear();
-    error.clear();
-    std::string field;
-    enum class State { kStart, kUnquoted, kQuoted, kAfterQuote } st = State::kStart;
-    size_t i = 0;
-    for (;;) {
-      if (i == line_.size()) {
-        if (st == State::kQuoted) {
-          if (!GetLine()) {
-            error = "column " + std::to_string(fields.size() + 1) + ": quoted field is not closed";
-            return true;
-          }
-          field.push_back('\n');
-          i = 0;
-          continue;
-        }
-        fields.push_back(std::move(field));
-        return true;
-      }
-      const char c = line_[i++];
-      switch (st) {
-        case State::kStart:
-          if (c == '"') {
-            st = State::kQuoted;
-          } else if (c == ',') {
-            fields.emplace_back();
-          } else {
-            field.push_back(c);
-            st = State::kUnquoted;
-          }
-          break;
-        case State::kUnquoted:
-          if (c != ',' && c != '"') {
-            // Copy the rest of the field in one go: per-character appends dominate a 1M-row
-            // import otherwise.
-            const size_t end = std::min(line_.find_first_of(",\"", i), line_.size());
-            field.push_back(c);
-            field.append(line_, i, end - i);
-            i = end;
-          } else if (c == ',') {
-            fields.push_back(std::move(field));
-            field.clear();
-            st = State::kStart;
-          } else {
-            error =
-                "column " + std::to_string(fields.size() + 1) + ": quote inside an unquoted field";
-            return true;
-          }
-          break;
-        case State::kQuoted:
-          if (c != '"') {
-            const size_t end = std::min(line_.find('"', i), line_.size());
-            field.push_back(c);
-            field.append(line_, i, end - i);
-            i = end;
-          } else if (i < line_.size() && line_[i] == '"') {
-            field.push_back('"');
-            ++i;
-          } else {
-            st = State::kAfterQuote;
-          }
-          break;
-        case State::kAfterQuote:
-          if (c != ',') {
-            error =
-                "column " + std::to_string(fields.size() + 1) + ": text after the closing quote";
-            return true;
-          }
-          fields.push_back(std::move(field));
-          field.clear();
-          st = State::kStart;
-          break;
-      }
-    }
-  }
-
- private:
-  bool GetLine() {
-    if (!std::getline(in_, line_)) return false;
-    ++line_no_;
-    if (!line_.empty() && line_.back() == '\r') line_.pop_back();
-    return true;
-  }
-  std::istream& in_;
-  std::string line_;
-  size_t line_no_ = 0;
-};
 
 }  // namespace
 
@@ -660,20 +560,15 @@ Result<ImportSummary> ReplicaStore::ImportCsv(std::istream& in, std::string_view
                                               size_t batch_size) {
   const std::string source(source_name);
   if (batch_size == 0) return Invalid(source + ": batch_size must be at least 1");
-  CsvReader reader(in);
-  std::vector<std::string> fields;
-  size_t line = 0;
-  std::string error;
-  if (!reader.Next(fields, line, error)) return Invalid(source + ": empty file (no header row)");
-  // A UTF-8 byte-order mark is what spreadsheet software writes first; it is not part of the
-  // first column's name.
-  if (!fields.empty() && fields[0].starts_with("\xEF\xBB\xBF")) fields[0].erase(0, 3);
-  bool header_ok = error.empty() && fields.size() == kHeader.size();
-  for (size_t i = 0; header_ok && i < kHeader.size(); ++i) header_ok = fields[i] == kHeader[i];
-  if (!header_ok) {
+  netsim::CsvReader reader(in);
+  netsim::CsvRecord record;
+  std::vector<std::string>& fields = record.fields;
+  const Result<bool> header = reader.Next(record);
+  if (header.ok() && !*header) return Invalid(source + ": empty file (no header row)");
+  if (!header.ok() || !std::ranges::equal(fields, kHeader)) {
     std::string want;
     for (std::string_view h : kHeader) want += (want.empty() ? "" : ",") + std::string(h);
-    return Invalid(source + ": line " + std::to_string(line) + ": header must be " + want);
+    return Invalid(source + ": line " + std::to_string(record.line) + ": header must be " + want);
   }
 
   // WAL auto-checkpoints copy the log into the database every ~1,000 pages, so a long import
@@ -702,13 +597,15 @@ Result<ImportSummary> ReplicaStore::ImportCsv(std::istream& in, std::string_view
     size_t in_batch = 0;
     size_t accepted = 0;
     while (in_batch < batch_size) {
-      if (!reader.Next(fields, line, error)) {
+      const Result<bool> read = reader.Next(record);
+      if (read.ok() && !*read) {
         more = false;
         break;
       }
       ++in_batch;
-      if (!error.empty()) {
-        refuse(line, error);
+      const auto line = static_cast<size_t>(record.line);
+      if (!read.ok()) {
+        refuse(line, read.error().message);
         continue;
       }
       if (fields.size() != kHeader.size()) {

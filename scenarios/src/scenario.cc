@@ -37,6 +37,7 @@
 #include "addressing/resident_generator.h"
 #include "middleware/batch_file.h"
 #include "middleware/intermediate_server.h"
+#include "netsim/csv.h"
 #include "netsim/errors.h"
 #include "netsim/identifiers.h"
 #include "netsim/institution_registry.h"
@@ -1011,17 +1012,11 @@ class Parser {
     return OkStatus();
   }
 
-  // A path as written in the file a value came from: relative to that file's directory.
-  std::string ResolvePath(const Value& v, const std::string& written) const {
-    const fs::path path(written);
-    if (path.is_absolute()) return path.string();
-    return (fs::path(Pos(v).file).parent_path() / path).lexically_normal().string();
-  }
-
   // Opens a data file a field names, or says why it cannot.
   Result<std::string> DataFile(const Value& v, std::ifstream& in, const std::string& expected) {
     RENKEI_TRY(const std::string written, NonEmptyText(v, expected));
-    const std::string path = ResolvePath(v, written);
+    // Relative to the file the value came from, which may be an included one.
+    const std::string path = internal::PathFromFile(Pos(v).file, written).string();
     std::error_code ec;
     if (!fs::is_regular_file(path, ec)) {
       return Fail(v,
@@ -1081,26 +1076,31 @@ class Parser {
     std::map<std::string, bool> known;
     for (const addressing::Resident& r : body.file_residents) known[r.atena_number] = true;
     std::map<std::string, int64_t> ids;  // record_id → line
-    std::string line;
-    int64_t line_no = 0;
+    int64_t line_no = 1;
     auto bad = [&](const std::string& why) {
       return Fail(v, body.replicas_file + ":" + std::to_string(line_no) + ": " + why, expected);
     };
-    while (std::getline(in, line)) {
-      ++line_no;
-      if (line_no == 1 && line.rfind("\xEF\xBB\xBF", 0) == 0) line.erase(0, 3);
-      if (!line.empty() && line.back() == '\r') line.pop_back();
-      if (line_no == 1) {
-        if (line != header) return bad("the header must be " + header);
-        continue;
+    // The replica store's import format, read as the store reads it: a payload may hold
+    // quoted line breaks.
+    netsim::CsvReader reader(in);
+    netsim::CsvRecord record;
+    const Result<bool> first = reader.Next(record);
+    if (first.ok() && !*first) return bad("empty file; expected the header " + header);
+    line_no = record.line;
+    if (!first.ok() || !std::ranges::equal(record.fields, kReplicaHeader)) {
+      return bad("the header must be " + header);
+    }
+    for (;;) {
+      const Result<bool> read = reader.Next(record);
+      line_no = record.line;
+      if (!read.ok()) return bad(read.error().message);
+      if (!*read) break;
+      const std::vector<std::string>& c = record.fields;
+      for (const std::string& field : c) {
+        if (FirstInvalidUtf8(field) != std::string_view::npos) {
+          return bad("encoding: the line is not valid UTF-8");
+        }
       }
-      if (line.empty()) continue;
-      if (FirstInvalidUtf8(line) != std::string_view::npos) {
-        return bad("encoding: the line is not valid UTF-8");
-      }
-      auto fields = addressing::ParseCsvLine(line);
-      if (!fields.ok()) return bad(fields.error().message);
-      const std::vector<std::string>& c = *fields;
       if (c.size() != kReplicaHeader.size()) {
         return bad("expected " + std::to_string(kReplicaHeader.size()) + " columns, got " +
                    std::to_string(c.size()));
@@ -1135,7 +1135,6 @@ class Parser {
       }
       body.file_replicas.push_back(std::move(fr));
     }
-    if (line_no == 0) return bad("empty file; expected the header " + header);
     return OkStatus();
   }
 

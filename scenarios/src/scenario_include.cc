@@ -17,6 +17,12 @@ namespace renkei::scenarios::internal {
 
 namespace fs = std::filesystem;
 
+fs::path PathFromFile(std::string_view file, std::string_view written) {
+  const fs::path path(written);
+  if (path.is_absolute()) return path;
+  return (fs::path(file).parent_path() / path).lexically_normal();
+}
+
 const SourceFile& SourceMap::Add(std::string name, std::string text) {
   SourceFile f;
   // One spare line between files, so that a mark past a file's last line (yaml-cpp counts a
@@ -221,8 +227,7 @@ class Composer {
 
   Result<YAML::Node> ReadInclude(const YAML::Node& entry, const std::string& including) {
     const YAML::Mark at = entry.Mark();
-    const fs::path tried =
-        (fs::path(including).parent_path() / fs::path(entry.Scalar())).lexically_normal();
+    const fs::path tried = PathFromFile(including, entry.Scalar());
     const std::string shown = tried.string();
     std::error_code ec;
     const fs::file_status st = fs::status(tried, ec);

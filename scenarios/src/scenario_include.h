@@ -20,6 +20,7 @@
 
 #include <cstddef>
 #include <deque>
+#include <filesystem>
 #include <functional>
 #include <string>
 #include <string_view>
@@ -64,6 +65,11 @@ class SourceMap {
   std::deque<SourceFile> files_;  // a deque: references handed out stay valid
   size_t total_bytes_ = 0;
 };
+
+// The path that `written`, a path given in `file` (an include, a data file), names: an absolute
+// path as it is, a relative one from the directory of `file`, lexically normalised so that
+// messages show a/data.csv rather than a/./data.csv.
+std::filesystem::path PathFromFile(std::string_view file, std::string_view written);
 
 // The parser's own description of malformed YAML (with its hints), for included files too.
 using YamlErrorFn = std::function<Error(const YAML::Exception&)>;

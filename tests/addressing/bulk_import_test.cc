@@ -184,24 +184,6 @@ TEST_F(BulkImportTest, ViewerCannotImport) {
   EXPECT_EQ(server_->Count()->persons, 0);
 }
 
-TEST(CsvLineTest, SplitsPlainAndQuotedFields) {
-  auto f = ParseCsvLine("a,\"b,c\",,\"d\"\"e\"");
-  ASSERT_TRUE(f.ok());
-  EXPECT_EQ(f.value(), (std::vector<std::string>{"a", "b,c", "", "d\"e"}));
-}
-
-TEST(CsvLineTest, RejectsTextAfterClosingQuote) {
-  auto f = ParseCsvLine("\"a\"b,c");
-  ASSERT_FALSE(f.ok());
-  EXPECT_NE(f.error().message.find("column 1"), std::string::npos);
-}
-
-TEST(CsvLineTest, RejectsStrayQuote) {
-  auto f = ParseCsvLine("a,b\"c");
-  ASSERT_FALSE(f.ok());
-  EXPECT_NE(f.error().message.find("column 2"), std::string::npos);
-}
-
 // ReadResidentsCsv: the whole file or nothing, for scenario worlds.
 
 std::string Atena(uint64_t i) {
@@ -251,6 +233,15 @@ TEST(ReadResidentsCsvTest, RefusesAPersonTwiceWithoutShowingTheNumber) {
   ASSERT_FALSE(a.ok());
   EXPECT_EQ(a.error().message,
             "people.csv:3: 宛名番号: " + Atena(1) + " appears twice in the file");
+}
+
+TEST(ReadResidentsCsvTest, RefusesAnOpenQuoteAtItsLine) {
+  std::string open = FileRow(2);
+  open.insert(open.rfind(',') + 1, "\"");
+  auto r = ReadText(std::string(kHeader) + "\n" + FileRow(1) + "\n" + open + "\n" + FileRow(3) +
+                    "\n\"x\"\n");
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().message, "people.csv:3: column 8: quoted field is not closed");
 }
 
 TEST(ReadResidentsCsvTest, RefusesAWrongHeaderAndAnEmptyFile) {

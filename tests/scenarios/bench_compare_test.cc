@@ -6,7 +6,6 @@
 #include <cmath>
 #include <cstdint>
 #include <filesystem>
-#include <fstream>
 #include <sstream>
 #include <string>
 #include <utility>
@@ -343,24 +342,8 @@ TEST(BenchCompare, OptionTextIsChecked) {
 // ---------------------------------------------------------------------------------------------
 // Files and the CLI.
 
-class BenchCompareCliTest : public ::testing::Test {
+class BenchCompareCliTest : public testing::ScratchDir {
  protected:
-  void SetUp() override {
-    dir_ = fs::path(::testing::TempDir()) /
-           ("bench_compare_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string Write(const std::string& name, const std::string& text) {
-    const fs::path p = dir_ / name;
-    fs::create_directories(p.parent_path());
-    std::ofstream(p) << text;
-    return p.string();
-  }
-
   // What Google Benchmark 1.7 writes with --benchmark_repetitions: one entry per repetition,
   // then the aggregates (whose figures here are deliberately wrong, to show they are ignored).
   static std::string GoogleBenchmarkJson(
@@ -417,8 +400,6 @@ class BenchCompareCliTest : public ::testing::Test {
                      {{"BM_PermitListCheckPermitted", Repetitions(rng, 9, kPermitCheckNs * factor)},
                       {"BM_PermitListRegistryFind", Repetitions(rng, 9, 11)}}));
   }
-
-  fs::path dir_;
 };
 
 TEST_F(BenchCompareCliTest, ExitsOneOnTenPercentSlowerPermitCheck) {

@@ -132,6 +132,27 @@ TEST_F(ScenarioIncludeTest, ParseScenarioResolvesIncludesFromTheSourceNamesDirec
   EXPECT_EQ(r->world.bodies.size(), 2u);
 }
 
+TEST_F(ScenarioIncludeTest, DataFileNamedInAnIncludedFileIsRelativeToThatFile) {
+  fs::create_directories(dir_ / "parts");
+  fs::copy_file(fs::path(RENKEI_SOURCE_DIR) / "netsim/data/permit_list.csv",
+                dir_ / "parts/list.csv");
+  Write("parts/world.yaml", std::string(kWorld) + "  permit_list: ./list.csv\n");
+  Write("main.yaml", "include: parts/world.yaml\nscenario: t\n");
+  const Result<Scenario> r = Load("main.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->world.permit_list, Path("parts/list.csv"));
+}
+
+TEST_F(ScenarioIncludeTest, AbsolutePathsAreTakenAsTheyAre) {
+  fs::copy_file(fs::path(RENKEI_SOURCE_DIR) / "netsim/data/permit_list.csv", dir_ / "list.csv");
+  const std::string list = (dir_ / "." / "list.csv").string();
+  Write("lib/w.yaml", std::string(kWorld) + "  permit_list: " + list + "\n");
+  Write("main.yaml", "include: " + Path("lib/w.yaml") + "\nscenario: t\n");
+  const Result<Scenario> r = Load("main.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->world.permit_list, list);
+}
+
 TEST_F(ScenarioIncludeTest, ErrorInIncludedFileNamesThatFile) {
   Write("lib.yaml",
         "world:\n"

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <utility>
 
+#include "cli_test_support.h"
 #include "netsim/rng.h"
 #include "netsim/sim_network.h"
 
@@ -2228,23 +2229,8 @@ std::string Read(const fs::path& p) {
   return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
-class ScenarioFilesTest : public ::testing::Test {
+class ScenarioFilesTest : public testing::ScratchDir {
  protected:
-  void SetUp() override {
-    // One directory per test: ctest runs the tests of this fixture in parallel processes.
-    dir_ = fs::path(::testing::TempDir()) /
-           ("scenario_files_" +
-            std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(dir_);
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string Write(const std::string& name, const std::string& text) {
-    const fs::path p = dir_ / name;
-    std::ofstream(p, std::ios::binary) << text;
-    return p.string();
-  }
   // Two people as renkei gen residents writes them, numbered by `lgcode` from `serial`.
   std::string Residents(const std::string& name, const std::string& lgcode,
                         int64_t serial = 100000001) {
@@ -2277,7 +2263,6 @@ class ScenarioFilesTest : public ::testing::Test {
            "    - {code: \"041009\", " +
            sendai_fields + "}\n" + rest;
   }
-  fs::path dir_;
 };
 
 TEST_F(ScenarioFilesTest, ResidentsReplicasAndPermitListAreRead) {
@@ -2412,6 +2397,78 @@ TEST_F(ScenarioFilesTest, ReplicaRecordIdTwiceAndABadVersion) {
   r = ParseScenario(World("residents_file: " + res + ", replicas_file: " + version), "s.yaml");
   ASSERT_FALSE(r.ok());
   EXPECT_TRUE(Has(r.error().message, ":2: data_version: a whole number required, got 'one'"))
+      << r.error().message;
+}
+
+TEST_F(ScenarioFilesTest, ReplicaPayloadMayHoldAQuotedLineBreak) {
+  const std::string res = Residents("sendai.csv", "041009");
+  const std::string rep = Replicas(
+      "R1,041009100000001,TM00160200000001,V,dose-1,1,2021-06-01,,041017,"
+      "\"first line\r\nsecond, \"\"quoted\"\"\n\nlast\"\r\n"
+      "R2,041009100000002,TM00160200000001,V,dose-1,1,2021-06-01,,041017,x\n");
+  const Result<Scenario> r =
+      ParseScenario(World("residents_file: " + res + ", replicas_file: " + rep), "s.yaml");
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  const std::vector<FileReplica>& replicas = r->world.bodies[0].file_replicas;
+  ASSERT_EQ(replicas.size(), 2u);
+  EXPECT_EQ(replicas[0].record.payload, "first line\nsecond, \"quoted\"\n\nlast");
+  EXPECT_EQ(replicas[0].line, 2);
+  EXPECT_EQ(replicas[1].line, 6);
+}
+
+TEST_F(ScenarioFilesTest, ReplicaLinesCountTheLinesOfAQuotedPayload) {
+  const std::string res = Residents("sendai.csv", "041009");
+  const std::string row = "R1,041009100000001,TM00160200000001,V,dose-1,1,2021-06-01,,041017,";
+  const std::string rep = Replicas(row + "\"a\nb\nc\"\n" + row + "x\n");
+  const Result<Scenario> r =
+      ParseScenario(World("residents_file: " + res + ", replicas_file: " + rep), "s.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.error().message, rep + ":5: record_id R1 appears twice (first at line 2)"))
+      << r.error().message;
+}
+
+TEST_F(ScenarioFilesTest, ReplicaWithAQuoteLeftOpenNamesTheFileAndTheLine) {
+  const std::string res = Residents("sendai.csv", "041009");
+  const std::string rep = Replicas(
+      "R1,041009100000001,TM00160200000001,V,dose-1,1,2021-06-01,,041017,x\n"
+      "R2,041009100000001,TM00160200000001,V,dose-1,1,2021-06-01,,041017,\"open\n"
+      "R3,041009100000002,TM00160200000001,V,dose-1,1,2021-06-01,,041017,x\n");
+  EXPECT_TRUE(FailsAt(World("residents_file: " + res + ", replicas_file: " + rep),
+                      "4:" + std::to_string(40 + res.size() + 17),
+                      rep + ":3: column 10: quoted field is not closed"));
+}
+
+TEST_F(ScenarioFilesTest, ReplicaWithAQuoteInsideAnUnquotedField) {
+  const std::string res = Residents("sendai.csv", "041009");
+  const std::string rep =
+      Replicas("R1,041009100000001,TM00160200000001,V,dose\"1,1,2021-06-01,,041017,x\n");
+  const Result<Scenario> r =
+      ParseScenario(World("residents_file: " + res + ", replicas_file: " + rep), "s.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.error().message, rep + ":2: column 5: quote inside an unquoted field"))
+      << r.error().message;
+}
+
+TEST_F(ScenarioFilesTest, ReplicaWithTextAfterAClosingQuote) {
+  const std::string res = Residents("sendai.csv", "041009");
+  const std::string rep = Replicas(
+      "R1,041009100000001,TM00160200000001,V,dose-1,1,2021-06-01,,041017,x\n"
+      "\n"
+      "\"R2\"x,041009100000001,TM00160200000001,V,dose-1,1,2021-06-01,,041017,x\n");
+  const Result<Scenario> r =
+      ParseScenario(World("residents_file: " + res + ", replicas_file: " + rep), "s.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.error().message, rep + ":4: column 1: text after the closing quote"))
+      << r.error().message;
+}
+
+TEST_F(ScenarioFilesTest, EmptyReplicasFile) {
+  const std::string res = Residents("sendai.csv", "041009");
+  const std::string rep = Write("replicas.csv", "");
+  const Result<Scenario> r =
+      ParseScenario(World("residents_file: " + res + ", replicas_file: " + rep), "s.yaml");
+  ASSERT_FALSE(r.ok());
+  EXPECT_TRUE(Has(r.error().message, rep + ":1: empty file; expected the header record_id,"))
       << r.error().message;
 }
 

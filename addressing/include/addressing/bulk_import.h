@@ -1,8 +1,9 @@
 // Bulk registration of residents from the CSV that `renkei gen residents` writes.
 //
-// Format (UTF-8, a header row, RFC 4180 quoting, LF or CRLF line ends; a leading BOM is
-// skipped):
+// Format (UTF-8, a header row, RFC 4180 quoting as netsim::CsvReader reads it, LF or CRLF line
+// ends, blank lines skipped; a leading BOM is skipped):
 //   個人番号,住民票コード,宛名番号,氏名,氏名カナ,性別,生年月日,住所
+// One row per line: no field holds a line break, so a quote left open is refused at its line.
 // Each row registers one person through the addressing server under the given business
 // system. A bad row (wrong column count, bad encoding, bad check digit, bad date, conflicting
 // 4 information, ...) is rejected with its line number and reason and changes nothing; the
@@ -47,10 +48,6 @@ struct ImportSummary {
   int64_t batches = 0;
   std::vector<RejectedRow> rejections;  // the first max_reported_rejections, in line order
 };
-
-// Parses one CSV record (a physical line without its line end) into fields. Quoted fields may
-// contain commas and doubled quotes; an unterminated quote is an error naming the column.
-Result<std::vector<std::string>> ParseCsvLine(std::string_view line);
 
 // Reads a whole residents file of the same format without registering anyone, for callers
 // that must refuse a file with any bad row (a scenario's world): the first bad row is a

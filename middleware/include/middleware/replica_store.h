@@ -126,12 +126,13 @@ class ReplicaStore {
   // Bulk import. The first row is a header naming exactly these columns in this order:
   //   record_id,integrated_number,tm,dataset_item_code,record_key,data_version,
   //   publish_from,publish_to,ward_code,payload
-  // RFC 4180: fields separated by commas, optionally in double quotes; inside quotes a doubled
-  // quote is a quote and commas and line breaks are data. Lines end in LF or CRLF; empty lines
-  // are skipped. Each bad row (column count, quoting, any field rule, a duplicate id in the
-  // store or earlier in the same file) is rejected with its line number; good rows are stored,
-  // `batch_size` rows per transaction. A bad header, a zero batch size or a storage failure is
-  // an error for the whole call (batches already committed stay).
+  // RFC 4180 as netsim::CsvReader reads it: fields separated by commas, optionally in double
+  // quotes; inside quotes a doubled quote is a quote and commas and line breaks are data. Lines
+  // end in LF or CRLF; empty lines and a leading byte-order mark are skipped. Each bad row
+  // (column count, quoting, any field rule, a duplicate id in the store or earlier in the same
+  // file) is rejected with the line it starts on; good rows are stored, `batch_size` rows per
+  // transaction. A bad header, a zero batch size or a storage failure is an error for the whole
+  // call (batches already committed stay).
   Result<ImportSummary> ImportCsv(std::istream& in, std::string_view source_name,
                                   size_t batch_size = 50000);
 
