@@ -11,6 +11,8 @@
 namespace renkei::netsim::sql {
 
 int64_t HeapHighwater() { return sqlite3_memory_highwater(0); }
+
+void SetSoftHeapLimit(int64_t bytes) { sqlite3_soft_heap_limit64(bytes < 0 ? 0 : bytes); }
 namespace {
 
 // The statement's first words identify it in messages without leaking parameter values

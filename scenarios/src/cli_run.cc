@@ -1,7 +1,8 @@
 // `renkei run SCENARIO.yaml [--seed N] [--out DIR] [--narrate] [--crypto-threads N]
-// [--load-scale F]`: renkei's main job. Builds the world the scenario describes, plays its
-// timeline, checks its expectations and writes DIR/summary.json, DIR/junit.xml and DIR/report.html.
-// Exit 0 when every expectation is met, 1 when one is not, 2 for an invalid scenario or bad usage.
+// [--load-scale F] [--sqlite-heap-mib N]`: renkei's main job. Builds the world the scenario
+// describes, plays its timeline, checks its expectations and writes DIR/summary.json, DIR/junit.xml
+// and DIR/report.html. Exit 0 when every expectation is met, 1 when one is not, 2 for an invalid
+// scenario or bad usage.
 #include <unistd.h>
 
 #include <boost/program_options.hpp>
@@ -23,7 +24,7 @@ namespace po = boost::program_options;
 
 constexpr std::string_view kUsage =
     "usage: renkei run SCENARIO.yaml [--seed N] [--out DIR] [--narrate] [--crypto-threads N]\n"
-    "                  [--load-scale F]\n"
+    "                  [--load-scale F] [--sqlite-heap-mib N]\n"
     "\n"
     "Runs a scenario on the simulated network and checks its expectations. Writes\n"
     "DIR/summary.json, DIR/junit.xml and DIR/report.html (and the bodies' databases under\n"
@@ -45,7 +46,10 @@ int RunRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
       "the same for every N (pays off with many linkages in flight at once)")(
       "load-scale", po::value<std::string>()->value_name("F")->default_value("1"),
       "multiply the load's arrival rates by F (above 0, at most 100): 0.01 plays the same "
-      "calendar at a hundredth of its volume");
+      "calendar at a hundredth of its volume")(
+      "sqlite-heap-mib", po::value<std::string>()->value_name("N")->default_value("1024"),
+      "SQLite's page caches share at most about N MiB (0: no limit, each database's cache "
+      "grows to SQLite's default)");
   cli::Parsed parsed = cli::Parse(args, "run", kUsage, visible, "scenario", out, err);
   if (parsed.exit) return *parsed.exit;
   const po::variables_map& vm = parsed.vm;
@@ -74,6 +78,15 @@ int RunRun(const std::vector<std::string>& args, std::ostream& out, std::ostream
                            "--load-scale '" + scale + "' is not a number above 0 and at most 100");
   }
   options.load_scale = f;
+  const std::string& heap = vm["sqlite-heap-mib"].as<std::string>();
+  int64_t mib = -1;
+  const auto [heap_end, heap_ec] = std::from_chars(heap.data(), heap.data() + heap.size(), mib);
+  if (heap_ec != std::errc() || heap_end != heap.data() + heap.size() || mib < 0 ||
+      mib > 1024 * 1024) {
+    return cli::UsageError(
+        "run", err, "--sqlite-heap-mib '" + heap + "' is not a whole number from 0 to 1048576");
+  }
+  options.sqlite_heap_mib = mib;
   // The progress line is for people watching a terminal, never for logs or pipes.
   if (&err == &std::cerr && ::isatty(STDERR_FILENO) == 1) options.progress = &err;
   auto summary = RunScenario(scenario.value(), options);

@@ -24,6 +24,7 @@
 #include "netsim/identifiers.h"
 #include "netsim/provision_permit.h"
 #include "netsim/sqlite.h"
+#include "scenarios/leak_scan.h"
 #include "scenarios/report_html.h"
 #include "scenarios/world.h"
 
@@ -223,6 +224,7 @@ class Run {
                        "out dir '" + data.string() + "': cannot create: " + ec.message());
     }
     RENKEI_CHECK_OK(EnoughFiles(WorldOptions::FilesNeeded(s_.world.bodies.size())));
+    netsim::sql::SetSoftHeapLimit(o_.sqlite_heap_mib * 1024 * 1024);
     WorldOptions wo;
     wo.exclusive_files = true;  // the run owns out/data; nothing else opens it meanwhile
     wo.seed = summary_.seed;
@@ -1451,26 +1453,10 @@ class Run {
       } else {
         r.passed = true;
         r.actual = "no 個人番号 in any output file";
-        // One pass per file: every 12-digit window of every digit run is looked up, which finds
-        // a number wherever a substring search would, also inside longer runs of digits.
         const std::unordered_set<std::string_view> numbers(my_numbers_.begin(), my_numbers_.end());
-        std::error_code ec;
-        for (const auto& entry : fs::recursive_directory_iterator(o_.out_dir, ec)) {
-          if (!entry.is_regular_file()) continue;
-          std::ifstream in(entry.path(), std::ios::binary);
-          const std::string bytes{std::istreambuf_iterator<char>(in),
-                                  std::istreambuf_iterator<char>()};
-          constexpr auto kLength = static_cast<size_t>(netsim::kMyNumberLength);
-          size_t run = 0;
-          for (size_t i = 0; i < bytes.size(); ++i) {
-            run = bytes[i] >= '0' && bytes[i] <= '9' ? run + 1 : 0;
-            if (run >= kLength &&
-                numbers.count(std::string_view(bytes).substr(i + 1 - kLength, kLength)) != 0) {
-              r.passed = false;
-              r.actual = "a 個人番号 appears in " + entry.path().filename().string();
-              break;
-            }
-          }
+        if (std::optional<std::string> file = FindMyNumberIn(o_.out_dir, numbers)) {
+          r.passed = false;
+          r.actual = "a 個人番号 appears in " + fs::path(*file).filename().string();
         }
       }
     }

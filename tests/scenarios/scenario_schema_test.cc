@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <boost/json.hpp>
+#include <charconv>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -56,9 +57,13 @@ std::string YamlType(const YAML::Node& n) {
   const bool digits = s.size() > sign && std::all_of(s.begin() + static_cast<long>(sign), s.end(),
                                                      [](char c) { return c >= '0' && c <= '9'; });
   if (digits) return "integer";
+  // A float only when the whole scalar reads as one (so a date such as 2022-04-29 is a string).
+  double x = 0;
+  const char* first = s.data() + (sign == 1 && s[0] == '+' ? 1 : 0);
+  const auto [end, ec] = std::from_chars(first, s.data() + s.size(), x);
   const bool numeric = s.size() > sign &&
                        s.find_first_not_of("0123456789.eE+-") == std::string::npos &&
-                       std::any_of(s.begin(), s.end(), [](char c) { return c >= '0' && c <= '9'; });
+                       ec == std::errc() && end == s.data() + s.size();
   if (numeric) return "number";
   return "string";
 }

@@ -50,6 +50,11 @@ struct OpenOptions {
 // The most heap SQLite has held at once in this process (sqlite3_memory_highwater): page
 // caches, schemas and statements of every connection. For reports of what a run's memory is.
 int64_t HeapHighwater();
+// Sets SQLite's soft heap limit for the whole process (sqlite3_soft_heap_limit64; 0: none):
+// past it, page caches recycle their least recently used pages instead of growing, so many
+// connections (a world of 1,788 bodies holds about 9,000) share one memory budget instead of
+// each growing to its own cache_size. Advisory: SQLite exceeds it rather than fail.
+void SetSoftHeapLimit(int64_t bytes);
 
 class Statement;
 class StatementLease;

@@ -35,6 +35,10 @@ struct RunOptions {
   // Multiplies the open load's arrival rates (every stage, every day): 0.01 plays a year's
   // calendar at one hundredth of its volume, with the same shape. Above 0.
   double load_scale = 1;
+  // SQLite's soft heap limit for the run, MiB (netsim::sql::SetSoftHeapLimit; 0: none): the
+  // page caches of every body's databases share it, so memory stops growing with the
+  // databases (docs/performance.md, "The FY2022 year").
+  int64_t sqlite_heap_mib = 1024;
 };
 
 struct ExpectationResult {
