@@ -95,13 +95,23 @@ netsim::Duration LoadSpec::Span() const {
   return total;
 }
 
+namespace {
+
+// The calendar day (JST) of a time, as days since 2000-01-01: LoadSpec::closed's unit.
+int64_t DayNumber(netsim::SimTime t) {
+  const netsim::CivilTime c = netsim::ToCivil(t);
+  return netsim::DaysFromCivil(c.year, c.month, c.day);
+}
+
+}  // namespace
+
 double LoadSpec::DayFactor(netsim::SimTime day_start) const {
-  const netsim::CivilTime c = netsim::ToCivil(day_start);
-  const int64_t day = netsim::DaysFromCivil(c.year, c.month, c.day);
+  const int64_t day = DayNumber(day_start);
   if (std::binary_search(closed.begin(), closed.end(), day)) return 0;
   // 2000-01-01, day 0, was a Saturday; Monday is 0.
   const int64_t weekday = ((day + 5) % 7 + 7) % 7;
-  return weekly[static_cast<size_t>(weekday)] * monthly[static_cast<size_t>(c.month - 1)];
+  return weekly[static_cast<size_t>(weekday)] *
+         monthly[static_cast<size_t>(netsim::ToCivil(day_start).month - 1)];
 }
 
 double LoadSpec::ExpectedArrivals(netsim::SimTime start, double scale) const {
@@ -1634,13 +1644,9 @@ class Parser {
       RENKEI_TRY(const std::vector<Value> items, ListOf(*c, "dates or date ranges"));
       const netsim::SimTime first_day = scenario_.start + load.at;
       const netsim::SimTime last_day = first_day + Duration::Days(load.days - 1);
-      const auto day_of = [](netsim::SimTime t) {
-        const netsim::CivilTime civil = netsim::ToCivil(t);
-        return netsim::DaysFromCivil(civil.year, civil.month, civil.day);
-      };
       for (const Value& item : items) {
         RENKEI_TRY(const auto range, DateRange(item));
-        if (range.first < day_of(first_day) || range.second > day_of(last_day)) {
+        if (range.first < DayNumber(first_day) || range.second > DayNumber(last_day)) {
           return Fail(
               item,
               item.name + " " + QuoteValue(item.node.Scalar()) + " is not among the load's days",
@@ -1702,19 +1708,13 @@ class Parser {
     const std::string_view from = std::string_view(s).substr(0, dots);
     const std::string_view to =
         dots == std::string::npos ? from : std::string_view(s).substr(dots + 2);
-    if (!netsim::IsIsoDate(from) || !netsim::IsIsoDate(to)) {
+    const Result<addressing::Date> first = addressing::ParseDate(from);
+    const Result<addressing::Date> last = addressing::ParseDate(to);
+    if (!first.ok() || !last.ok()) {
       return Fail(v, v.name + " " + QuoteValue(s) + " is not a date", expected);
     }
-    const auto day = [](std::string_view d) {
-      const auto part = [&d](size_t at, size_t n) {
-        int x = 0;
-        std::from_chars(d.data() + at, d.data() + at + n, x);
-        return x;
-      };
-      return netsim::DaysFromCivil(part(0, 4), part(5, 2), part(8, 2));
-    };
-    const int64_t a = day(from);
-    const int64_t b = day(to);
+    const int64_t a = netsim::DaysFromCivil(first->year, first->month, first->day);
+    const int64_t b = netsim::DaysFromCivil(last->year, last->month, last->day);
     if (b < a) {
       return Fail(v, v.name + " " + QuoteValue(s) + " ends before it begins",
                   "a range whose second date is not before its first");
