@@ -157,7 +157,10 @@ class IntermediateServer::Impl {
 
   // ---- network ----
   void OnDelivery(const netsim::Delivery& d);
-  void Send(Envelope e);
+  // Commits `writes` (when given) after storing a query's bytes and before the message leaves.
+  void Send(Envelope e, ServerState::Writes* writes = nullptr);
+  // The final state of a query, and its kept bytes dropped, in one transaction.
+  Status PutFinished(const QueryState& q);
 
   // ---- requester ----
   Result<std::string> Submit(const QueryRequest& request);
@@ -371,7 +374,7 @@ Result<std::unique_ptr<IntermediateServer>> IntermediateServer::Open(
 // Network
 // ======================================================================================
 
-void IntermediateServer::Impl::Send(Envelope e) {
+void IntermediateServer::Impl::Send(Envelope e, ServerState::Writes* writes) {
   auto bytes = netsim::Encode(e);
   if (!bytes.ok()) {
     Fail(MakeError(Errc::kInvalidInput, "outgoing " + std::string(MessageTypeName(e.type)) + ": " +
@@ -384,6 +387,13 @@ void IntermediateServer::Impl::Send(Envelope e) {
   if (e.type == MessageType::kQuery) {
     if (Status s = state_->PutSentQuery(e.reception_number, bytes.value()); !s.ok()) {
       Fail(s.error());
+      return;
+    }
+  }
+  if (writes != nullptr) {
+    if (Status s = writes->Commit(); !s.ok()) {
+      Fail(s.error());
+      return;
     }
   }
   // A send that finds no link is like a lost message: the timers recover or time out.
@@ -466,6 +476,8 @@ Result<std::string> IntermediateServer::Impl::Submit(const QueryRequest& r) {
     if (!netsim::IsIsoDate(r.end_date)) return Invalid("end_date: YYYY-MM-DD required");
     if (r.start_date > r.end_date) return Invalid("start_date: after end_date");
   }
+  // The 処理通番 and the query's first state commit together.
+  RENKEI_TRY(ServerState::Writes writes, state_->BeginWrites());
   RENKEI_TRY(std::string pn, state_->NextProcessingNumber(config_.institution));
   QueryState q;
   q.processing_number = pn;
@@ -483,6 +495,7 @@ Result<std::string> IntermediateServer::Impl::Submit(const QueryRequest& r) {
   q.batch_line = r.batch_line;
   RENKEI_TRY(std::optional<std::string> token, state_->TokenOf(r.integrated_number));
   if (!token) {
+    RENKEI_CHECK_OK(writes.Commit());
     Finish(q, RecordStatus::kNoToken, NoTokenMessage(r.integrated_number), {});
     if (failure_) return *failure_;
     return pn;
@@ -490,6 +503,7 @@ Result<std::string> IntermediateServer::Impl::Submit(const QueryRequest& r) {
   q.phase = QueryPhase::kAwaitingPermit;
   q.attempts = 1;
   RENKEI_CHECK_OK(state_->PutQuery(q));
+  RENKEI_CHECK_OK(writes.Commit());
   SendPermitRequest(q);
   ArmQueryTimer(pn, config_.permit_timeout);
   return pn;
@@ -536,8 +550,7 @@ void IntermediateServer::Impl::Finish(QueryState& q, RecordStatus status, std::s
     loop_.Cancel(it->second);
     query_timers_.erase(it);
   }
-  if (Status s = state_->DeleteSentQuery(q.processing_number); !s.ok()) Fail(s.error());
-  if (Status s = state_->PutQuery(q); !s.ok()) Fail(s.error());
+  if (Status s = PutFinished(q); !s.ok()) Fail(s.error());
   ++stats_.query_status[std::string(RecordStatusName(status))];
   ++finished_queries_;
   query_latency_.Add(loop_.Now() - q.submitted_at);
@@ -562,6 +575,13 @@ void IntermediateServer::Impl::Finish(QueryState& q, RecordStatus status, std::s
   }
   Log(std::move(rec));
   if (on_query_finished_) on_query_finished_(q);
+}
+
+Status IntermediateServer::Impl::PutFinished(const QueryState& q) {
+  RENKEI_TRY(ServerState::Writes writes, state_->BeginWrites());
+  RENKEI_CHECK_OK(state_->DeleteSentQuery(q.processing_number));
+  RENKEI_CHECK_OK(state_->PutQuery(q));
+  return writes.Commit();
 }
 
 void IntermediateServer::Impl::OnQueryTimer(const std::string& pn) {
@@ -680,6 +700,12 @@ void IntermediateServer::Impl::OnCheckedGrant(const netsim::ProvisionPermit& per
   q.phase = QueryPhase::kAwaitingAnswer;
   q.permit_id = permit.permit_id;
   q.attempts = 1;
+  // The new phase and the query's bytes (kept for resends) commit together, before it leaves.
+  auto writes = state_->BeginWrites();
+  if (!writes.ok()) {
+    Fail(writes.error());
+    return;
+  }
   if (Status s = state_->PutQuery(q); !s.ok()) {
     Fail(s.error());
     return;
@@ -691,7 +717,7 @@ void IntermediateServer::Impl::OnCheckedGrant(const netsim::ProvisionPermit& per
   out.destination = q.provider;
   out.reception_number = q.processing_number;
   out.body = std::move(encoded).value();
-  Send(std::move(out));
+  Send(std::move(out), &writes.value());
   ArmQueryTimer(q.processing_number, config_.answer_timeout);
 
   Log(RequesterRecord(q, ProvisionEvent::kQuerySent, permit.permit_id));

@@ -1,8 +1,11 @@
 #include "middleware/server_state.h"
 
+#include <algorithm>
 #include <array>
 #include <boost/json.hpp>
+#include <optional>
 #include <type_traits>
+#include <utility>
 
 #include "middleware/errors.h"
 #include "netsim/json_body.h"
@@ -204,17 +207,26 @@ class ServerState::Impl {
 
   // Nonce = first 12 bytes of HMAC(state key, table ‖ 0x1F ‖ row ‖ 0x1F ‖ revision). The
   // revision comes from one counter for the whole database that only grows, so no nonce is
-  // used twice, not even for a row deleted and written again under the same key.
-  Result<int64_t> NextRevision() {
-    RENKEI_TRY(auto st, StorageResult(db_.Cached(
-                            "INSERT INTO counters VALUES('seal_revision', 1) ON CONFLICT(name) "
-                            "DO UPDATE SET value = value + 1 RETURNING value")));
-    RENKEI_TRY(bool row, StorageResult(st->Step()));
-    if (!row) return MakeError(Errc::kStorage, "server database: revision counter did not advance");
-    const int64_t value = st->ColumnInt(0);
-    st->Reset();
-    return value;
+  // used twice, not even for a row deleted and written again under the same key. Callers
+  // advance it in the transaction that writes the sealed row.
+  Result<int64_t> NextRevision() { return Advance("seal_revision", revision_); }
+  Result<int64_t> NextProcessingNumber() {
+    return Advance("processing_number", processing_number_);
   }
+
+  // A write that is not part of an open ServerState::Writes gets a transaction of its own.
+  Result<std::optional<sql::Transaction>> OwnTransaction() {
+    if (writes_open_) return std::optional<sql::Transaction>();
+    RENKEI_TRY(sql::Transaction txn, StorageResult(db_.BeginImmediate()));
+    return std::optional<sql::Transaction>(std::move(txn));
+  }
+  static Status CommitOwn(std::optional<sql::Transaction>& txn) {
+    if (!txn) return OkStatus();
+    return StorageResult(txn->Commit());
+  }
+
+  bool writes_open_ = false;
+
   Result<crypto::Bytes> Seal(std::string_view table, std::string_view row, int64_t revision,
                              crypto::ByteView plain) {
     RENKEI_TRY(crypto::Bytes nonce, Nonce(table, row, revision));
@@ -238,13 +250,82 @@ class ServerState::Impl {
     RENKEI_TRY(crypto::Digest mac, CryptoResult(nonce_mac_.Mac(crypto::AsBytes(input)), "nonce"));
     return crypto::Bytes(mac.begin(), mac.begin() + crypto::Aes256Gcm::kNonceSize);
   }
+  // A counter as this connection knows it: `stored` is the value it last read or wrote (0: no
+  // row), `issued` the highest it handed out, which is ahead of `stored` after a transaction
+  // that advanced it rolled back.
+  struct Counter {
+    std::optional<int64_t> stored;
+    int64_t issued = 0;
+  };
+
+  // Counters are read once and then written with a compare-and-set: a plain upsert with
+  // RETURNING cost about as much as the sealed row it numbered. When the row is not what
+  // this connection last wrote (another connection advanced it, or a rollback undid it), it is
+  // read again, and the next value is above both the row and anything handed out before, so
+  // this process never hands out a value twice. Only a value whose transaction never
+  // committed can come again after a restart: nothing numbered with it was kept.
+  Result<int64_t> Advance(std::string_view name, Counter& c) {
+    for (int attempt = 0; attempt < 2; ++attempt) {
+      if (!c.stored || attempt > 0) {
+        RENKEI_TRY(auto st, StorageResult(db_.Cached("SELECT value FROM counters WHERE name = ?")));
+        if (Status s = st->BindAll(name); !s.ok()) return Storage(s.error());
+        RENKEI_TRY(bool row, StorageResult(st->Step()));
+        c.stored = row ? st->ColumnInt(0) : 0;
+      }
+      const int64_t next = std::max(*c.stored, c.issued) + 1;
+      if (*c.stored == 0) {
+        RENKEI_TRY(auto st, StorageResult(db_.Cached(
+                                "INSERT INTO counters VALUES(?, ?) ON CONFLICT(name) DO NOTHING")));
+        if (Status s = st->BindAll(name, next); !s.ok()) return Storage(s.error());
+        RENKEI_CHECK_OK(StorageResult(st->Run()));
+      } else {
+        RENKEI_TRY(auto st, StorageResult(db_.Cached(
+                                "UPDATE counters SET value = ? WHERE name = ? AND value = ?")));
+        if (Status s = st->BindAll(next, name, *c.stored); !s.ok()) return Storage(s.error());
+        RENKEI_CHECK_OK(StorageResult(st->Run()));
+      }
+      if (db_.Changes() == 1) {
+        c.stored = next;
+        c.issued = next;
+        return next;
+      }
+    }
+    return MakeError(Errc::kStorage,
+                     "server database: counter '" + std::string(name) + "' did not advance");
+  }
+
   crypto::Aes256Gcm aead_;
   crypto::HmacSha256 nonce_mac_;
+  Counter revision_;
+  Counter processing_number_;
 };
 
 ServerState::ServerState(sql::Database& db, std::unique_ptr<Impl> impl)
     : db_(db), impl_(std::move(impl)) {}
 ServerState::~ServerState() = default;
+
+ServerState::Writes::Writes(Writes&& o) noexcept
+    : txn_(std::move(o.txn_)), open_(std::exchange(o.open_, nullptr)) {}
+
+ServerState::Writes::~Writes() {
+  if (open_ != nullptr) *open_ = false;
+}
+
+Status ServerState::Writes::Commit() {
+  if (open_ == nullptr)
+    return MakeError(Errc::kInvalidInput, "server database: writes already ended");
+  *std::exchange(open_, nullptr) = false;
+  return StorageResult(txn_.Commit());
+}
+
+Result<ServerState::Writes> ServerState::BeginWrites() {
+  if (impl_->writes_open_) {
+    return MakeError(Errc::kInvalidInput, "server database: writes are already open");
+  }
+  RENKEI_TRY(sql::Transaction txn, StorageResult(db_.BeginImmediate()));
+  impl_->writes_open_ = true;
+  return Writes(std::move(txn), &impl_->writes_open_);
+}
 
 Result<std::unique_ptr<ServerState>> ServerState::Open(sql::Database& db,
                                                        const std::vector<uint8_t>& state_key) {
@@ -288,7 +369,7 @@ Status ServerState::ExpectToken(std::string_view acquisition_number,
 
 Result<std::string> ServerState::StoreToken(std::string_view acquisition_number,
                                             std::string_view token, SimTime at) {
-  RENKEI_TRY(sql::Transaction txn, StorageResult(db_.BeginImmediate()));
+  RENKEI_TRY(auto txn, impl_->OwnTransaction());
   std::string integrated;
   {
     RENKEI_TRY(auto st,
@@ -326,7 +407,7 @@ Result<std::string> ServerState::StoreToken(std::string_view acquisition_number,
     if (Status s = st->BindAll(acquisition_number); !s.ok()) return Storage(s.error());
     RENKEI_CHECK_OK(StorageResult(st->Run()));
   }
-  RENKEI_CHECK_OK(StorageResult(txn.Commit()));
+  RENKEI_CHECK_OK(Impl::CommitOwn(txn));
   return integrated;
 }
 
@@ -370,13 +451,9 @@ Result<int64_t> ServerState::TokenCount() {
 // ---- queries ----
 
 Result<std::string> ServerState::NextProcessingNumber(std::string_view institution) {
-  RENKEI_TRY(auto st, StorageResult(db_.Cached(
-                          "INSERT INTO counters VALUES('processing_number', 1) ON CONFLICT(name) "
-                          "DO UPDATE SET value = value + 1 RETURNING value")));
-  RENKEI_TRY(bool row, StorageResult(st->Step()));
-  if (!row) return MakeError(Errc::kStorage, "server database: counter did not advance");
-  const int64_t n = st->ColumnInt(0);
-  st->Reset();
+  RENKEI_TRY(auto txn, impl_->OwnTransaction());
+  RENKEI_TRY(const int64_t n, impl_->NextProcessingNumber());
+  RENKEI_CHECK_OK(Impl::CommitOwn(txn));
   if (n > 9'999'999'999) {
     return MakeError(Errc::kStorage, "処理通番: the 10-digit sequence is exhausted");
   }
@@ -386,6 +463,7 @@ Result<std::string> ServerState::NextProcessingNumber(std::string_view instituti
 }
 
 Status ServerState::PutQuery(const QueryState& q) {
+  RENKEI_TRY(auto txn, impl_->OwnTransaction());
   RENKEI_TRY(const int64_t revision, impl_->NextRevision());
   const std::string items = ItemsJson(q.items);
   RENKEI_TRY(crypto::Bytes sealed,
@@ -408,7 +486,8 @@ Status ServerState::PutQuery(const QueryState& q) {
   if (s.ok()) s = st->Bind(20, q.batch_id);
   if (s.ok()) s = st->Bind(21, static_cast<int64_t>(q.batch_line));
   if (!s.ok()) return Storage(s.error());
-  return StorageResult(st->Run());
+  RENKEI_CHECK_OK(StorageResult(st->Run()));
+  return Impl::CommitOwn(txn);
 }
 
 namespace {
@@ -645,6 +724,7 @@ Result<std::vector<Flag>> ServerState::FlagsOf(std::string_view integrated_numbe
 // ---- sent answers ----
 
 Status ServerState::PutSentAnswer(const SentAnswer& a) {
+  RENKEI_TRY(auto txn, impl_->OwnTransaction());
   RENKEI_TRY(const int64_t revision, impl_->NextRevision());
   RENKEI_TRY(crypto::Bytes sealed, impl_->Seal("sent_answers", a.permit_id, revision, a.envelope));
   RENKEI_TRY(
@@ -654,7 +734,8 @@ Status ServerState::PutSentAnswer(const SentAnswer& a) {
   if (s.ok()) s = st->BindBlob(5, sealed);
   if (s.ok()) s = st->Bind(6, revision);
   if (!s.ok()) return Storage(s.error());
-  return StorageResult(st->Run());
+  RENKEI_CHECK_OK(StorageResult(st->Run()));
+  return Impl::CommitOwn(txn);
 }
 
 Result<std::optional<SentAnswer>> ServerState::GetSentAnswer(std::string_view permit_id) {
@@ -685,6 +766,7 @@ Result<int64_t> ServerState::PurgeSentAnswers(SimTime cutoff) {
 
 Status ServerState::PutSentQuery(std::string_view processing_number,
                                  const crypto::Bytes& envelope) {
+  RENKEI_TRY(auto txn, impl_->OwnTransaction());
   RENKEI_TRY(const int64_t revision, impl_->NextRevision());
   RENKEI_TRY(crypto::Bytes sealed,
              impl_->Seal("sent_queries", processing_number, revision, envelope));
@@ -694,7 +776,8 @@ Status ServerState::PutSentQuery(std::string_view processing_number,
   if (s.ok()) s = st->BindBlob(2, sealed);
   if (s.ok()) s = st->Bind(3, revision);
   if (!s.ok()) return Storage(s.error());
-  return StorageResult(st->Run());
+  RENKEI_CHECK_OK(StorageResult(st->Run()));
+  return Impl::CommitOwn(txn);
 }
 
 Result<std::optional<crypto::Bytes>> ServerState::GetSentQuery(std::string_view processing_number) {

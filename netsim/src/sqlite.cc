@@ -141,13 +141,20 @@ Result<Statement> Database::Prepare(std::string_view sql) {
   return Statement(stmt, db_);
 }
 
+// BEGIN, COMMIT and ROLLBACK run as cached statements: a linkage opens about fifteen
+// transactions, and sqlite3_exec would compile each of these texts again every time.
+Status Database::RunCached(std::string_view sql) {
+  RENKEI_TRY(StatementLease st, Cached(sql));
+  return st->Run();
+}
+
 Result<Transaction> Database::BeginImmediate() {
-  RENKEI_CHECK_OK(Exec("BEGIN IMMEDIATE"));
+  RENKEI_CHECK_OK(RunCached("BEGIN IMMEDIATE"));
   return Transaction(this);
 }
 
 Result<Transaction> Database::BeginRead() {
-  RENKEI_CHECK_OK(Exec("BEGIN DEFERRED"));
+  RENKEI_CHECK_OK(RunCached("BEGIN DEFERRED"));
   return Transaction(this);
 }
 
@@ -283,7 +290,7 @@ Transaction::~Transaction() {
 }
 
 Status Transaction::Commit() {
-  RENKEI_CHECK_OK(db_->Exec("COMMIT"));
+  RENKEI_CHECK_OK(db_->RunCached("COMMIT"));
   done_ = true;
   return OkStatus();
 }
@@ -291,7 +298,7 @@ Status Transaction::Commit() {
 Status Transaction::Rollback() {
   done_ = true;
   if (!db_->InTransaction()) return OkStatus();
-  return db_->Exec("ROLLBACK");
+  return db_->RunCached("ROLLBACK");
 }
 
 }  // namespace renkei::netsim::sql

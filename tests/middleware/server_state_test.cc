@@ -394,6 +394,80 @@ TEST_F(ServerStateFileTest, ProcessingNumbersAreNeverReusedAcrossReopen) {
   EXPECT_EQ(issued.size(), 15u);
 }
 
+TEST_F(ServerStateFileTest, CountersWrittenByAnotherConnectionAreNeverHandedOutAgain) {
+  // A second process (a console, a repair tool) may open the same file: the state keeps its
+  // counters in memory, so it must notice that the stored value moved on.
+  auto other_db = sql::Database::Open(path_);
+  ASSERT_TRUE(other_db.ok()) << other_db.error().message;
+  auto other = ServerState::Open(*other_db, Key(0x5A));
+  ASSERT_TRUE(other.ok()) << other.error().message;
+  std::set<std::string> issued;
+  for (int i = 0; i < 10; ++i) {
+    ServerState& next = i % 3 == 0 ? **other : *state_;
+    const auto pn = next.NextProcessingNumber(Requester());
+    ASSERT_TRUE(pn.ok()) << pn.error().message;
+    EXPECT_TRUE(issued.insert(*pn).second) << *pn << " issued twice";
+  }
+  // Rows sealed through both connections still open: no revision (nonce) was used twice.
+  ASSERT_TRUE(state_->PutQuery(Query("Q-0001")).ok());
+  ASSERT_TRUE((*other)->PutQuery(Query("Q-0002")).ok());
+  ASSERT_TRUE(state_->PutQuery(Query("Q-0003")).ok());
+  for (const char* pn : {"Q-0001", "Q-0002", "Q-0003"}) ExpectSameQuery(GetQueryOk(pn), Query(pn));
+  EXPECT_EQ(QueryInt("SELECT COUNT(DISTINCT revision) FROM queries"), 3);
+}
+
+// ---- writes grouped in one transaction ----
+
+TEST_P(ServerStateTest, GroupedWritesLandTogetherWhenCommitted) {
+  auto writes = state_->BeginWrites();
+  ASSERT_TRUE(writes.ok()) << writes.error().message;
+  const std::string pn = state_->NextProcessingNumber(Requester()).value();
+  ASSERT_TRUE(state_->PutQuery(Query(pn)).ok());
+  ASSERT_TRUE(state_->PutSentQuery(pn, crypto::Bytes{1, 2, 3}).ok());
+  ASSERT_TRUE(db_->InTransaction()) << "the writes joined the open transaction";
+  ASSERT_TRUE(writes->Commit().ok());
+  EXPECT_FALSE(db_->InTransaction());
+  ExpectSameQuery(GetQueryOk(pn), Query(pn));
+  auto sent = state_->GetSentQuery(pn);
+  ASSERT_TRUE(sent.ok() && sent->has_value());
+  EXPECT_EQ(**sent, (crypto::Bytes{1, 2, 3}));
+}
+
+TEST_P(ServerStateTest, GroupedWritesDroppedUncommittedLeaveNothingAndSkipTheirNumbers) {
+  std::string dropped;
+  {
+    auto writes = state_->BeginWrites();
+    ASSERT_TRUE(writes.ok()) << writes.error().message;
+    dropped = state_->NextProcessingNumber(Requester()).value();
+    ASSERT_TRUE(state_->PutQuery(Query(dropped)).ok());
+    ASSERT_TRUE(state_->PutSentQuery(dropped, crypto::Bytes{1}).ok());
+  }
+  EXPECT_FALSE(db_->InTransaction());
+  auto q = state_->GetQuery(dropped);
+  ASSERT_TRUE(q.ok()) << q.error().message;
+  EXPECT_FALSE(q->has_value());
+  auto sent = state_->GetSentQuery(dropped);
+  ASSERT_TRUE(sent.ok());
+  EXPECT_FALSE(sent->has_value());
+  // A number handed out inside rolled-back writes is skipped, never issued again.
+  const std::string next = state_->NextProcessingNumber(Requester()).value();
+  EXPECT_GT(next, dropped);
+  // Writes after the rollback commit on their own again.
+  ASSERT_TRUE(state_->PutQuery(Query(next)).ok());
+  EXPECT_FALSE(db_->InTransaction());
+  ExpectSameQuery(GetQueryOk(next), Query(next));
+}
+
+TEST_P(ServerStateTest, OnlyOneGroupOfWritesIsOpenAtATime) {
+  auto first = state_->BeginWrites();
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  ExpectError(state_->BeginWrites(), Errc::kInvalidInput, "already open");
+  ASSERT_TRUE(first->Commit().ok());
+  EXPECT_FALSE(first->Commit().ok()) << "a second commit of the same writes";
+  auto second = state_->BeginWrites();
+  EXPECT_TRUE(second.ok()) << "a committed group no longer counts as open";
+}
+
 // ---- queries ----
 
 TEST_P(ServerStateTest, PutQueryAndGetQueryRoundTripEveryField) {

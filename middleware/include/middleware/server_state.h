@@ -127,6 +127,25 @@ class ServerState {
   ServerState(const ServerState&) = delete;
   ServerState& operator=(const ServerState&) = delete;
 
+  // One transaction for several writes: while a Writes is open, every write joins it instead
+  // of committing on its own, and lands when Commit succeeds; dropping it uncommitted rolls
+  // them all back. An event that changes a query and its sent message together commits once
+  // and is never seen half-done after a crash. At most one is open at a time.
+  class Writes {
+   public:
+    Writes(Writes&& o) noexcept;
+    Writes& operator=(Writes&&) = delete;
+    ~Writes();
+    Status Commit();
+
+   private:
+    friend class ServerState;
+    Writes(netsim::sql::Transaction txn, bool* open) : txn_(std::move(txn)), open_(open) {}
+    netsim::sql::Transaction txn_;
+    bool* open_;  // the state's flag; null once moved from or finished
+  };
+  Result<Writes> BeginWrites();
+
   // ---- tokens (符号管理) ----
   // A token request left the addressing server with this acquisition number.
   Status ExpectToken(std::string_view acquisition_number, std::string_view integrated_number,

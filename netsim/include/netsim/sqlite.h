@@ -97,11 +97,13 @@ class Database {
 
  private:
   Database(sqlite3* db, std::string path);
+  Status RunCached(std::string_view sql);
   sqlite3* db_ = nullptr;
   std::string path_;
   // Ordered map: never iterated for output, but keeps destruction order reproducible.
   std::map<std::string, std::unique_ptr<Statement>, std::less<>> cache_;
   friend class Statement;
+  friend class Transaction;
 };
 
 // A prepared statement. Parameters are 1-based as in SQLite; columns 0-based.
