@@ -464,8 +464,10 @@ Result<RegistrationOutcome> AddressingServer::Impl::RegisterOne(const Session& s
       find_link_->BindAll(std::string_view(r.system_id), std::string_view(r.atena_number)));
   auto link_row = find_link_->Step();
   if (!link_row.ok()) return Storage(link_row.error());
-  const std::optional<int64_t> linked_person =
-      link_row.value() ? std::optional<int64_t>(find_link_->ColumnInt(0)) : std::nullopt;
+  // A flag and a plain id, not std::optional: GCC 12 at -O2 falsely reports the optional's
+  // payload as maybe-uninitialized where it is compared below.
+  const bool linked = link_row.value();
+  const int64_t linked_person = linked ? find_link_->ColumnInt(0) : 0;
   find_link_->Reset();
 
   RENKEI_CHECK_OK(find_by_digest_->BindBlob(1, IndexKey(digest)));
@@ -497,8 +499,8 @@ Result<RegistrationOutcome> AddressingServer::Impl::RegisterOne(const Session& s
                                             out.integrated_number +
                                             ") with different 4 information (" + differs + ")");
     }
-    if (linked_person) {
-      if (*linked_person != person_id) {
+    if (linked) {
+      if (linked_person != person_id) {
         return MakeError(Errc::kDuplicateLink, "atena_number: " + r.system_id + " " +
                                                    r.atena_number +
                                                    " is already linked to another person");
@@ -513,7 +515,7 @@ Result<RegistrationOutcome> AddressingServer::Impl::RegisterOne(const Session& s
     return out;
   }
   find_by_digest_->Reset();
-  if (linked_person) {
+  if (linked) {
     return MakeError(Errc::kDuplicateLink, "atena_number: " + r.system_id + " " + r.atena_number +
                                                " is already linked to another person");
   }

@@ -18,7 +18,10 @@ constexpr std::array<std::string_view, 8> kHeader = {
 
 std::string ExpectedHeader() {
   std::string h;
-  for (const auto col : kHeader) h += (h.empty() ? "" : ",") + std::string(col);
+  for (const auto col : kHeader) {
+    if (!h.empty()) h += ',';
+    h += col;
+  }
   return h;
 }
 

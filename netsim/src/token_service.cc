@@ -89,7 +89,12 @@ TokenAcquisition ForwardToCore(const JlisDirectory& jlis, std::string_view my_nu
 // ---- Token ----
 
 std::string Token::ToText() const {
-  return "v" + std::to_string(key_id) + ":" + crypto::ToHex(block);
+  // Appended piece by piece: GCC 12 at -O2 warns falsely (-Wrestrict) on "literal" + string.
+  std::string text = "v";
+  text += std::to_string(key_id);
+  text += ':';
+  text += crypto::ToHex(block);
+  return text;
 }
 
 Result<Token> Token::Parse(std::string_view text) {

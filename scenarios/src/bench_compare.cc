@@ -31,7 +31,12 @@ using netsim::Errc;
 constexpr size_t kExactBelow = 8;
 constexpr size_t kExactMaxTotal = 100;
 
-std::string Quote(std::string_view s) { return "'" + std::string(s) + "'"; }
+std::string Quote(std::string_view s) {
+  std::string out = "'";
+  out += s;
+  out += '\'';
+  return out;
+}
 
 Result<std::string> ReadFile(const fs::path& path) {
   std::ifstream in(path, std::ios::binary);

@@ -45,7 +45,9 @@ class CountingSink : public addressing::TokenRequestSink {
 std::string Matched(const addressing::MatchResult& m) {
   std::string out;
   auto add = [&](bool on, const char* name) {
-    if (on) out += (out.empty() ? "" : "+") + std::string(name);
+    if (!on) return;
+    if (!out.empty()) out += '+';
+    out += name;
   };
   add(m.name, "氏名");
   add(m.kana, "カナ");

@@ -64,7 +64,11 @@ const char* Colour(const std::string& status) {
   return it == Statuses().end() ? "#607d8b" : it->second.colour;
 }
 
-std::string TwoDigits(int64_t n) { return (n < 10 ? "0" : "") + std::to_string(n); }
+std::string TwoDigits(int64_t n) {
+  std::string out = n < 10 ? "0" : "";
+  out += std::to_string(n);
+  return out;
+}
 
 // A simulated span for people: "0s", "120us", "250ms", "1.500s", "1m30s", "2h05m", "3d04h".
 std::string Span(Duration d) {
@@ -299,7 +303,9 @@ void Throughput(std::ostringstream& h, const RunSummary& s, const Window& w) {
   }
   std::vector<std::pair<std::string, uint64_t>> bars;
   for (int64_t i = 0; i < n; ++i) {
-    bars.emplace_back("+" + Span(Duration::Micros(width * i)), counts[static_cast<size_t>(i)]);
+    std::string label = "+";
+    label += Span(Duration::Micros(width * i));
+    bars.emplace_back(std::move(label), counts[static_cast<size_t>(i)]);
   }
   BarChart(h, "completions per " + Span(Duration::Micros(width)) + " of simulated time", bars,
            "#00897b");

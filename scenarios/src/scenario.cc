@@ -1077,8 +1077,10 @@ class Parser {
         "record_id",    "atena_number", "tm",         "dataset_item_code", "record_key",
         "data_version", "publish_from", "publish_to", "ward_code",         "payload"};
     std::string header;
-    for (std::string_view h : kReplicaHeader)
-      header += (header.empty() ? "" : ",") + std::string(h);
+    for (std::string_view h : kReplicaHeader) {
+      if (!header.empty()) header += ',';
+      header += h;
+    }
     const std::string expected = "a CSV file of replica records with the header " + header +
                                  " (atena_number: a 宛名番号 of the body's residents_file)";
     std::ifstream in;
