@@ -98,7 +98,10 @@ V Items(const std::vector<AnswerItem>& items) {
 std::string Describe(const ResultRow& row) {
   std::string s = std::string(middleware::RecordStatusCode(row.status)) + "|" + row.message;
   for (const middleware::ResultItem& i : row.items) {
-    s += "|" + std::string(middleware::ItemStatusCode(i.status)) + "=" + i.value;
+    s += '|';
+    s += middleware::ItemStatusCode(i.status);
+    s += '=';
+    s += i.value;
   }
   return s;
 }

@@ -199,7 +199,13 @@ TEST_F(ScenarioIncludeTest, RefusesFileThatIncludesItself) {
 
 TEST_F(ScenarioIncludeTest, RefusesIncludesDeeperThanEight) {
   for (int i = 1; i <= 9; ++i) {
-    Write("l" + std::to_string(i) + ".yaml", "include: l" + std::to_string(i + 1) + ".yaml\n");
+    std::string name = "l";
+    name += std::to_string(i);
+    name += ".yaml";
+    std::string text = "include: l";
+    text += std::to_string(i + 1);
+    text += ".yaml\n";
+    Write(name, text);
   }
   Write("l10.yaml", kWorld);
   Write("main.yaml", "scenario: t\ninclude: l1.yaml\n");
