@@ -177,6 +177,10 @@ void ReportLinkages(benchmark::State& state, Fixture& f, int64_t linkages,
                                   static_cast<double>(std::max<uint64_t>(1, pool->jobs_run()));
   }
   if (linkages > 0) {
+    // Of the requester's two checks per linkage (grant, answer), the share a worker finished
+    // while the message was in flight (SimNetwork::Preparer).
+    state.counters["in_flight"] = static_cast<double>(f.a->server->checks_prepared_in_flight()) /
+                                  (2.0 * static_cast<double>(linkages));
     state.counters["floor_ratio"] = floor_us / (wall.count() / static_cast<double>(linkages));
   }
 }

@@ -156,6 +156,37 @@ class IntermediateServer::Impl {
   Status Init();
 
   // ---- network ----
+  using PermitKeys = std::map<uint32_t, crypto::Verifier>;
+  using AnswerKeys = std::map<std::string, crypto::Verifier, std::less<>>;
+  // A grant decoded and its permit's signature checked under a snapshot of the permit keys.
+  struct GrantCheck {
+    Result<netsim::PermitGrantBody> grant;
+    std::optional<bool> genuine;  // none: the key was not in the snapshot
+  };
+  // Pure: runs on a worker.
+  static GrantCheck CheckGrant(const PermitKeys& keys, crypto::ByteView body, bool from_core);
+  // An answer's signature checked under the key its claimed sender published (none: no key,
+  // so it is not believed) and its body decoded.
+  struct AnswerCheck {
+    bool signed_ok = false;
+    Result<AnswerBody> body;
+  };
+  // Pure: runs on a worker.
+  static AnswerCheck CheckAnswer(const crypto::Verifier* key, const Envelope& e);
+  // What Prepare's job computed while a message travelled here (netsim::Preparer): the
+  // envelope decoded, and for a grant or an answer the check OnGrant or OnAnswer would start
+  // on arrival, done with the keys as they stood at send time. The handlers use a check only
+  // if those are still the keys they would use, so the outcome is the same without it.
+  struct PreparedArrival {
+    Result<Envelope> envelope;
+    std::shared_ptr<const PermitKeys> permit_keys;  // what `grant` was checked under
+    std::optional<GrantCheck> grant;
+    std::optional<crypto::Verifier> answer_key;  // what `answer` was checked under
+    std::optional<AnswerCheck> answer;
+  };
+  // The preparer of this server's node: reads only snapshots that already exist, so calling
+  // it changes nothing a run's outcome depends on.
+  std::function<netsim::Prepared()> Prepare(crypto::ByteView bytes);
   void OnDelivery(const netsim::Delivery& d);
   // Commits `writes` (when given) after storing a query's bytes and before the message leaves.
   void Send(Envelope e, ServerState::Writes* writes = nullptr);
@@ -165,11 +196,11 @@ class IntermediateServer::Impl {
   // ---- requester ----
   Result<std::string> Submit(const QueryRequest& request);
   void SendPermitRequest(const QueryState& q);
-  void OnGrant(const Envelope& e);
+  void OnGrant(const Envelope& e, PreparedArrival* prepared);
   // OnGrant's second half, once the permit's signature was checked (`genuine`).
   void OnCheckedGrant(const netsim::ProvisionPermit& permit, bool genuine);
   void OnDenial(const Envelope& e);
-  void OnAnswer(Envelope e);
+  void OnAnswer(Envelope e, PreparedArrival* prepared);
   // OnAnswer's second half, once the signature was checked and the body decoded.
   void OnCheckedAnswer(const Envelope& e, bool signed_ok, const Result<AnswerBody>& body);
   void OnQueryTimer(const std::string& pn);
@@ -178,7 +209,6 @@ class IntermediateServer::Impl {
               std::vector<AnswerItem> items);
 
   // ---- provider ----
-  using PermitKeys = std::map<uint32_t, crypto::Verifier>;
   // A query as it arrived, parsed, with its permit's signature checked (off the loop thread
   // when there are workers) before Provide reads any state.
   struct ArrivedQuery {
@@ -256,7 +286,10 @@ class IntermediateServer::Impl {
     if (!verifier_.AddKey(key_id, key->second).ok()) return nullptr;
     return &permit_verifiers_.emplace(key_id, crypto::Verifier(key->second)).first->second;
   }
-  std::map<std::string, crypto::Verifier, std::less<>> answer_verifiers_;
+  AnswerKeys answer_verifiers_;
+  // The answer keys built so far as a value a preparer's job may hold; rebuilt when another
+  // was built.
+  std::shared_ptr<const AnswerKeys> answer_key_snapshot_;
   std::map<uint32_t, crypto::Verifier> permit_verifiers_;
   // The permit keys as a value a worker job may hold: every core key published so far,
   // installed (the same keys as verifier_'s, which never replaces one). Rebuilt when the
@@ -276,6 +309,7 @@ class IntermediateServer::Impl {
 
   ServerStats stats_;
   uint64_t finished_queries_ = 0;
+  uint64_t checks_prepared_in_flight_ = 0;
   // Histograms, not samples: a server's statistics over a simulated year stay in fixed memory.
   netsim::LatencyHistogram query_latency_;
   netsim::LatencyHistogram provide_latency_;
@@ -400,8 +434,36 @@ void IntermediateServer::Impl::Send(Envelope e, ServerState::Writes* writes) {
   (void)network_.Send(config_.institution, config_.first_hop, std::move(bytes).value());
 }
 
+std::function<netsim::Prepared()> IntermediateServer::Impl::Prepare(crypto::ByteView bytes) {
+  std::shared_ptr<const PermitKeys> permit_keys;
+  if (permit_key_snapshot_ && permit_key_snapshot_->size() == trust_->core_permit_keys.size()) {
+    permit_keys = permit_key_snapshot_;
+  }
+  if (!answer_key_snapshot_ || answer_key_snapshot_->size() != answer_verifiers_.size()) {
+    answer_key_snapshot_ = std::make_shared<const AnswerKeys>(answer_verifiers_);
+  }
+  return [bytes = crypto::Bytes(bytes.begin(), bytes.end()), permit_keys,
+          answer_keys = answer_key_snapshot_, core = config_.core_node]() -> netsim::Prepared {
+    auto p = std::make_shared<PreparedArrival>(
+        PreparedArrival{netsim::Decode(bytes), nullptr, std::nullopt, std::nullopt, std::nullopt});
+    if (!p->envelope.ok()) return p;
+    const Envelope& e = p->envelope.value();
+    if (e.type == MessageType::kPermitGrant && permit_keys) {
+      p->permit_keys = permit_keys;
+      p->grant = CheckGrant(*permit_keys, e.body, e.source == core);
+    } else if (e.type == MessageType::kAnswer) {
+      if (auto key = answer_keys->find(e.source); key != answer_keys->end()) {
+        p->answer_key = key->second;
+        p->answer = CheckAnswer(&key->second, e);
+      }
+    }
+    return p;
+  };
+}
+
 void IntermediateServer::Impl::OnDelivery(const netsim::Delivery& d) {
-  auto decoded = netsim::Decode(d.bytes);
+  auto* prepared = static_cast<PreparedArrival*>(d.prepared.get());
+  auto decoded = prepared != nullptr ? std::move(prepared->envelope) : netsim::Decode(d.bytes);
   if (!decoded.ok()) {
     ++stats_.undecodable;
     return;
@@ -409,7 +471,7 @@ void IntermediateServer::Impl::OnDelivery(const netsim::Delivery& d) {
   Envelope e = std::move(decoded).value();
   switch (e.type) {
     case MessageType::kPermitGrant:
-      OnGrant(e);
+      OnGrant(e, prepared);
       return;
     case MessageType::kPermitDenial:
     case MessageType::kError:
@@ -428,7 +490,7 @@ void IntermediateServer::Impl::OnDelivery(const netsim::Delivery& d) {
       return;
     }
     case MessageType::kAnswer:
-      OnAnswer(std::move(e));
+      OnAnswer(std::move(e), prepared);
       return;
     case MessageType::kTokenDelivery:
       OnTokenDelivery(e);
@@ -637,41 +699,52 @@ void IntermediateServer::Impl::OnQueryTimer(const std::string& pn) {
   }
 }
 
-void IntermediateServer::Impl::OnGrant(const Envelope& e) {
+IntermediateServer::Impl::GrantCheck IntermediateServer::Impl::CheckGrant(const PermitKeys& keys,
+                                                                          crypto::ByteView body,
+                                                                          bool from_core) {
+  GrantCheck c{netsim::DecodePermitGrant(body), std::nullopt};
+  if (!c.grant.ok()) return c;
+  const netsim::ProvisionPermit& permit = c.grant->permit;
+  if (!from_core) {
+    c.genuine = false;
+  } else if (auto key = keys.find(permit.key_id); key != keys.end()) {
+    c.genuine = key->second.Verify(netsim::CanonicalPermitBytes(permit), permit.signature).ok();
+  }
+  return c;
+}
+
+void IntermediateServer::Impl::OnGrant(const Envelope& e, PreparedArrival* prepared) {
   // Decoding and the signature check run on the worker pool, with the permit keys as they
   // stand now; a key the snapshot lacks is looked up and checked here afterwards.
-  struct Checked {
-    Result<netsim::PermitGrantBody> grant;
-    std::optional<bool> genuine;  // none: the key was not in the snapshot
-  };
   const bool from_core = e.source == config_.core_node;
+  auto apply = [this, from_core](GrantCheck c) {
+    if (!c.grant.ok()) {
+      ++stats_.undecodable;
+      return;
+    }
+    const netsim::ProvisionPermit& permit = c.grant->permit;
+    if (!c.genuine) {
+      const crypto::Verifier* key = from_core ? PermitKeyVerifier(permit.key_id) : nullptr;
+      c.genuine = key != nullptr &&
+                  key->Verify(netsim::CanonicalPermitBytes(permit), permit.signature).ok();
+    }
+    OnCheckedGrant(permit, *c.genuine);
+  };
+  std::shared_ptr<const PermitKeys> keys = PermitKeySnapshot();
+  if (prepared != nullptr && prepared->grant && prepared->permit_keys == keys) {
+    // Checked in flight under these very keys: the event is posted where Offload would post
+    // it, so the order of what follows does not change.
+    ++checks_prepared_in_flight_;
+    loop_.ScheduleAfter(
+        Duration(), [apply, c = std::move(*prepared->grant)]() mutable { apply(std::move(c)); });
+    return;
+  }
   loop_.Offload(
       Duration(),
-      [keys = PermitKeySnapshot(), body = e.body, from_core]() {
-        Checked c{netsim::DecodePermitGrant(body), std::nullopt};
-        if (!c.grant.ok()) return c;
-        const netsim::ProvisionPermit& permit = c.grant->permit;
-        if (!from_core) {
-          c.genuine = false;
-        } else if (auto key = keys->find(permit.key_id); key != keys->end()) {
-          c.genuine =
-              key->second.Verify(netsim::CanonicalPermitBytes(permit), permit.signature).ok();
-        }
-        return c;
+      [keys = std::move(keys), body = e.body, from_core]() {
+        return CheckGrant(*keys, body, from_core);
       },
-      [this, from_core](Checked c) {
-        if (!c.grant.ok()) {
-          ++stats_.undecodable;
-          return;
-        }
-        const netsim::ProvisionPermit& permit = c.grant->permit;
-        if (!c.genuine) {
-          const crypto::Verifier* key = from_core ? PermitKeyVerifier(permit.key_id) : nullptr;
-          c.genuine = key != nullptr &&
-                      key->Verify(netsim::CanonicalPermitBytes(permit), permit.signature).ok();
-        }
-        OnCheckedGrant(permit, *c.genuine);
-      });
+      std::move(apply));
 }
 
 void IntermediateServer::Impl::OnCheckedGrant(const netsim::ProvisionPermit& permit, bool genuine) {
@@ -753,7 +826,12 @@ void IntermediateServer::Impl::OnDenial(const Envelope& e) {
   }
 }
 
-void IntermediateServer::Impl::OnAnswer(Envelope e) {
+IntermediateServer::Impl::AnswerCheck IntermediateServer::Impl::CheckAnswer(
+    const crypto::Verifier* key, const Envelope& e) {
+  return AnswerCheck{key != nullptr && netsim::VerifySignature(e, *key).ok(), DecodeAnswer(e.body)};
+}
+
+void IntermediateServer::Impl::OnAnswer(Envelope e, PreparedArrival* prepared) {
   // Nothing in an answer is believed before its signature verifies under the key published
   // for the body that claims to have sent it. Signature and decoding run on the worker pool;
   // the key is looked up here, where the trust anchors may be read.
@@ -761,17 +839,26 @@ void IntermediateServer::Impl::OnAnswer(Envelope e) {
   if (const crypto::Verifier* k = AnswerVerifier(e.source)) key = *k;
   struct Checked {
     Envelope e;
-    bool signed_ok;
-    Result<AnswerBody> body;
+    AnswerCheck check;
   };
+  // A copy of a verifier shares its key: the same key object means the same key.
+  if (prepared != nullptr && prepared->answer && key && prepared->answer_key &&
+      &prepared->answer_key->key() == &key->key()) {
+    // Checked in flight under this very key: posted where Offload would post it.
+    ++checks_prepared_in_flight_;
+    loop_.ScheduleAfter(Duration(),
+                        [this, c = Checked{std::move(e), std::move(*prepared->answer)}] {
+                          OnCheckedAnswer(c.e, c.check.signed_ok, c.check.body);
+                        });
+    return;
+  }
   loop_.Offload(
       Duration(),
       [key = std::move(key), e = std::move(e)]() mutable {
-        const bool signed_ok = key && netsim::VerifySignature(e, *key).ok();
-        auto body = DecodeAnswer(e.body);
-        return Checked{std::move(e), signed_ok, std::move(body)};
+        AnswerCheck check = CheckAnswer(key ? &*key : nullptr, e);
+        return Checked{std::move(e), std::move(check)};
       },
-      [this](Checked c) { OnCheckedAnswer(c.e, c.signed_ok, c.body); });
+      [this](Checked c) { OnCheckedAnswer(c.e, c.check.signed_ok, c.check.body); });
 }
 
 void IntermediateServer::Impl::OnCheckedAnswer(const Envelope& e, bool signed_ok,
@@ -1366,8 +1453,10 @@ IntermediateServer::IntermediateServer(std::unique_ptr<Impl> impl) : impl_(std::
 IntermediateServer::~IntermediateServer() = default;
 
 Status IntermediateServer::Attach() {
-  return impl_->network_.AddNode(impl_->config_.institution,
-                                 [this](const netsim::Delivery& d) { impl_->OnDelivery(d); });
+  RENKEI_CHECK_OK(impl_->network_.AddNode(
+      impl_->config_.institution, [this](const netsim::Delivery& d) { impl_->OnDelivery(d); }));
+  return impl_->network_.SetPreparer(
+      impl_->config_.institution, [this](crypto::ByteView bytes) { return impl_->Prepare(bytes); });
 }
 
 const std::string& IntermediateServer::institution() const { return impl_->config_.institution; }
@@ -1594,6 +1683,10 @@ Result<LogCheck> IntermediateServer::CheckLog() { return impl_->log_.Check(); }
 
 std::string IntermediateServer::log_path() const {
   return FilePath(impl_->config_.data_dir, "provision_log.db");
+}
+
+uint64_t IntermediateServer::checks_prepared_in_flight() const {
+  return impl_->checks_prepared_in_flight_;
 }
 
 ServerStats IntermediateServer::stats() const {

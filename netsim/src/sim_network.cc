@@ -170,13 +170,19 @@ Status SimNetwork::AddNode(std::string name, DeliveryHandler handler) {
   if (node_index_.contains(name)) return Invalid("node '" + name + "' already exists");
   const auto index = static_cast<uint32_t>(nodes_.size());
   node_index_.emplace(name, index);
-  nodes_.push_back(Node{std::move(name), std::move(handler), {}});
+  nodes_.push_back(Node{std::move(name), std::move(handler), {}, {}});
   return OkStatus();
 }
 
 Status SimNetwork::SetHandler(std::string_view node, DeliveryHandler handler) {
   RENKEI_TRY(const uint32_t i, NodeIndex(node));
   nodes_[i].handler = std::move(handler);
+  return OkStatus();
+}
+
+Status SimNetwork::SetPreparer(std::string_view node, Preparer preparer) {
+  RENKEI_TRY(const uint32_t i, NodeIndex(node));
+  nodes_[i].preparer = std::move(preparer);
   return OkStatus();
 }
 
@@ -457,14 +463,23 @@ Result<uint64_t> SimNetwork::Send(std::string_view from, std::string_view to, cr
   SimTime arrival = link.busy_until + latency;
   if (link.profile.in_order) arrival = std::max(arrival, link.last_arrival);
   link.last_arrival = std::max(link.last_arrival, arrival);
-  loop_.ScheduleAt(arrival, [this, li, seq, now, digest, b = std::move(bytes)] {
-    Arrive(li, seq, now, b, digest);
-  });
+  // The receiver's preparation runs while the message travels; the arrival waits for it.
+  // Nothing is drawn or scheduled differently with or without it.
+  PreparedJob prep;
+  WorkerPool* pool = loop_.workers();
+  if (pool != nullptr && nodes_[link.to].preparer) {
+    if (std::function<Prepared()> work = nodes_[link.to].preparer(bytes)) {
+      prep.result = std::make_shared<Prepared>();
+      prep.job = pool->Submit([out = prep.result, work = std::move(work)] { *out = work(); });
+    }
+  }
+  loop_.ScheduleAt(arrival, [this, li, seq, now, digest, b = std::move(bytes),
+                             prep = std::move(prep)] { Arrive(li, seq, now, b, digest, prep); });
   return seq;
 }
 
 void SimNetwork::Arrive(uint32_t link_index, uint64_t seq, SimTime sent, const crypto::Bytes& bytes,
-                        uint64_t digest) {
+                        uint64_t digest, const PreparedJob& prep) {
   Link& link = links_[link_index];
   const SimTime now = loop_.Now();
   const auto size = static_cast<uint32_t>(bytes.size());
@@ -483,7 +498,12 @@ void SimNetwork::Arrive(uint32_t link_index, uint64_t seq, SimTime sent, const c
   if (to.handler) {
     // Copy the handler: it may replace itself (SetHandler) while running.
     const DeliveryHandler handler = to.handler;
-    handler(Delivery{nodes_[link.from].name, to.name, bytes, sent, now, seq});
+    Prepared prepared;
+    if (prep.job) {
+      loop_.workers()->Wait(prep.job);
+      prepared = std::move(*prep.result);
+    }
+    handler(Delivery{nodes_[link.from].name, to.name, bytes, sent, now, seq, std::move(prepared)});
   }
 }
 

@@ -3,12 +3,14 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "netsim/envelope.h"
 #include "netsim/errors.h"
 #include "netsim/identifiers.h"
+#include "netsim/worker_pool.h"
 
 namespace renkei::netsim {
 namespace {
@@ -659,6 +661,84 @@ TEST(SimNetworkTest, TraceCanBeTurnedOff) {
   loop.Run();
   EXPECT_TRUE(net.trace().empty());
   EXPECT_EQ(net.Totals().delivered, 1u);
+}
+
+// ---- preparers ----
+
+// Two nodes over a 5 ms link, "b" with a preparer that sums the bytes; `pool` null: none.
+struct PreparedRun {
+  std::vector<int64_t> sums;  // per delivery to "b": the prepared sum, or -1 for none
+  int prepared_calls = 0;
+  std::string trace;
+};
+
+PreparedRun RunWithPreparer(WorkerPool* pool, LossModel loss = LossModel::None()) {
+  PreparedRun out;
+  EventLoop loop;
+  loop.SetWorkers(pool);
+  SimNetwork net(loop, SimNetworkConfig{});
+  EXPECT_TRUE(net.AddNode("a").ok());
+  EXPECT_TRUE(net.AddNode("b",
+                          [&out](const Delivery& d) {
+                            out.sums.push_back(d.prepared ? *static_cast<int64_t*>(d.prepared.get())
+                                                          : -1);
+                          })
+                  .ok());
+  EXPECT_TRUE(net.SetPreparer("b",
+                              [&out](crypto::ByteView bytes) {
+                                ++out.prepared_calls;
+                                return [copy = Bytes(bytes.begin(), bytes.end())]() -> Prepared {
+                                  int64_t sum = 0;
+                                  for (uint8_t b : copy) sum += b;
+                                  return std::make_shared<int64_t>(sum);
+                                };
+                              })
+                  .ok());
+  LinkProfile p = Fixed(Duration::Millis(5));
+  p.loss = loss;
+  EXPECT_TRUE(net.AddLink("a", "b", p).ok());
+  for (int i = 1; i <= 3; ++i) {
+    loop.ScheduleAt(Ms(i), [&net, i] {
+      EXPECT_TRUE(net.Send("a", "b", Bytes(static_cast<size_t>(i), 7)).ok());
+    });
+  }
+  loop.Run();
+  out.trace = net.TraceText();
+  return out;
+}
+
+TEST(SimNetworkTest, PreparerResultReachesTheHandlerWhenTheLoopHasWorkers) {
+  WorkerPool pool(1);
+  const PreparedRun run = RunWithPreparer(&pool);
+  EXPECT_EQ(run.prepared_calls, 3);
+  EXPECT_EQ(run.sums, (std::vector<int64_t>{7, 14, 21}));
+}
+
+TEST(SimNetworkTest, PreparerIsNotCalledWithoutWorkers) {
+  const PreparedRun run = RunWithPreparer(nullptr);
+  EXPECT_EQ(run.prepared_calls, 0);
+  EXPECT_EQ(run.sums, (std::vector<int64_t>{-1, -1, -1}));
+}
+
+TEST(SimNetworkTest, PreparerDoesNotChangeTheTrace) {
+  WorkerPool pool(2);
+  EXPECT_EQ(RunWithPreparer(&pool).trace, RunWithPreparer(nullptr).trace);
+}
+
+TEST(SimNetworkTest, LostMessageIsNotPrepared) {
+  WorkerPool pool(1);
+  const PreparedRun run = RunWithPreparer(&pool, LossModel::Bernoulli(1.0));
+  EXPECT_EQ(run.prepared_calls, 0);
+  EXPECT_TRUE(run.sums.empty());
+}
+
+TEST(SimNetworkTest, PreparerOfUnknownNodeIsNotFound) {
+  EventLoop loop;
+  SimNetwork net(loop, SimNetworkConfig{});
+  const Status s = net.SetPreparer("nowhere", {});
+  ASSERT_FALSE(s.ok());
+  EXPECT_EQ(s.error().code, make_error_code(Errc::kNotFound));
+  EXPECT_NE(s.error().message.find("nowhere"), std::string::npos) << s.error().message;
 }
 
 }  // namespace

@@ -36,6 +36,7 @@
 #include <deque>
 #include <functional>
 #include <map>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -110,6 +111,10 @@ enum class DropReason { kLoss, kPartition, kNodeDown, kDropList };
 // "loss", "partition", "node-down", "drop-list".
 std::string_view DropReasonName(DropReason reason);
 
+// What a node's Preparer computed from a message's bytes while it was in flight; only that
+// node knows the type behind it.
+using Prepared = std::shared_ptr<void>;
+
 // A message arriving at a node; the views are valid only during the handler call.
 struct Delivery {
   const std::string& from;
@@ -119,8 +124,20 @@ struct Delivery {
   SimTime arrived;
   // Network-wide sequence number of the message, from 1 in send order.
   uint64_t seq;
+  // The node's Preparer result for these bytes; null when it has none, when the loop has no
+  // worker pool, or when the preparer declined. The handler may move from it.
+  Prepared prepared = nullptr;
 };
 using DeliveryHandler = std::function<void(const Delivery&)>;
+
+// Pure work on the bytes of a message sent to a node (decoding, signature checks), started on
+// the loop's worker pool when the message goes on the link, so a worker computes it while the
+// message is in flight instead of the loop thread waiting for it on arrival. Called on the
+// loop thread at send time; returns the work, or an empty function for none. The preparer
+// must not change anything a run's outcome depends on, and the work must be pure (it runs on
+// another thread and owns what it reads): the handler gets the result in Delivery::prepared
+// and must reach the same outcome as without it, so results do not depend on thread count.
+using Preparer = std::function<std::function<Prepared()>(crypto::ByteView bytes)>;
 
 // A message being sent, as drop rules see it.
 struct Outgoing {
@@ -173,6 +190,9 @@ class SimNetwork {
   // to `handler` (none: messages are counted as delivered and discarded).
   Status AddNode(std::string name, DeliveryHandler handler = {});
   Status SetHandler(std::string_view node, DeliveryHandler handler);
+  // Work to start for each message sent to `node` (see Preparer); none by default. Used only
+  // when the loop has a worker pool: without one, nothing could run it ahead of arrival.
+  Status SetPreparer(std::string_view node, Preparer preparer);
   // A directed link; both nodes must exist and the link must be new. kInvalidArgument for a
   // profile that breaks a rule (negative times, probabilities outside [0, 1], min > max, ...).
   Status AddLink(std::string_view from, std::string_view to, const LinkProfile& profile);
@@ -229,6 +249,7 @@ class SimNetwork {
   struct Node {
     std::string name;
     DeliveryHandler handler;
+    Preparer preparer;
     // Up/down changes by time (µs): the state at t is the last change at or before t.
     std::map<int64_t, bool> down_changes;
   };
@@ -266,8 +287,13 @@ class SimNetwork {
               uint32_t size, uint64_t digest);
   void Drop(Link& link, DropReason reason, SimTime at, uint64_t seq, uint32_t link_index,
             uint32_t size, uint64_t digest);
+  // A receiver's preparation in flight: the job and where it leaves its result.
+  struct PreparedJob {
+    WorkerPool::JobPtr job;
+    std::shared_ptr<Prepared> result;
+  };
   void Arrive(uint32_t link_index, uint64_t seq, SimTime sent, const crypto::Bytes& bytes,
-              uint64_t digest);
+              uint64_t digest, const PreparedJob& prep);
 
   EventLoop& loop_;
   SimNetworkConfig config_;
