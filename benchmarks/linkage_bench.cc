@@ -175,12 +175,14 @@ void ReportLinkages(benchmark::State& state, Fixture& f, int64_t linkages,
     // The share of crypto jobs the loop thread ran itself while waiting for a result.
     state.counters["loop_jobs"] = static_cast<double>(pool->jobs_run_by_waiters()) /
                                   static_cast<double>(std::max<uint64_t>(1, pool->jobs_run()));
+    // Of the three checks per linkage (the requester's of the grant and the answer, the
+    // provider's of the query), the share a worker finished while the message was in flight
+    // (SimNetwork::Preparer).
+    state.counters["in_flight"] = static_cast<double>(f.a->server->checks_prepared_in_flight() +
+                                                      f.b->server->checks_prepared_in_flight()) /
+                                  (3.0 * static_cast<double>(std::max<int64_t>(1, linkages)));
   }
   if (linkages > 0) {
-    // Of the requester's two checks per linkage (grant, answer), the share a worker finished
-    // while the message was in flight (SimNetwork::Preparer).
-    state.counters["in_flight"] = static_cast<double>(f.a->server->checks_prepared_in_flight()) /
-                                  (2.0 * static_cast<double>(linkages));
     state.counters["floor_ratio"] = floor_us / (wall.count() / static_cast<double>(linkages));
   }
 }

@@ -173,6 +173,17 @@ class IntermediateServer::Impl {
   };
   // Pure: runs on a worker.
   static AnswerCheck CheckAnswer(const crypto::Verifier* key, const Envelope& e);
+  // A query as it arrived, parsed, with its permit's signature checked (off the loop thread
+  // when there are workers) before Provide reads any state.
+  struct ArrivedQuery {
+    Envelope e;
+    Result<QueryBody> body;
+    std::optional<netsim::ProvisionPermit> permit;
+    // Whether the signature verifies under the key trusted for the permit's key id when the
+    // query arrived; none when that key was unknown then (Provide's permit check then looks
+    // again and verifies itself).
+    std::optional<bool> signature_valid;
+  };
   // What Prepare's job computed while a message travelled here (netsim::Preparer): the
   // envelope decoded, and for a grant or an answer the check OnGrant or OnAnswer would start
   // on arrival, done with the keys as they stood at send time. The handlers use a check only
@@ -183,11 +194,15 @@ class IntermediateServer::Impl {
     std::optional<GrantCheck> grant;
     std::optional<crypto::Verifier> answer_key;  // what `answer` was checked under
     std::optional<AnswerCheck> answer;
+    std::optional<ArrivedQuery> query;  // checked under `permit_keys`
   };
   // The preparer of this server's node: reads only snapshots that already exist, so calling
   // it changes nothing a run's outcome depends on.
-  std::function<netsim::Prepared()> Prepare(crypto::ByteView bytes);
+  std::function<netsim::Prepared()> Prepare(std::shared_ptr<const crypto::Bytes> bytes);
   void OnDelivery(const netsim::Delivery& d);
+  // A query arriving at this body as provider: its permit checked (in flight, or on the pool
+  // now), then Provide after the processing delay.
+  void OnQuery(Envelope e, SimTime arrived, PreparedArrival* prepared);
   // Commits `writes` (when given) after storing a query's bytes and before the message leaves.
   void Send(Envelope e, ServerState::Writes* writes = nullptr);
   // The final state of a query, and its kept bytes dropped, in one transaction.
@@ -209,17 +224,6 @@ class IntermediateServer::Impl {
               std::vector<AnswerItem> items);
 
   // ---- provider ----
-  // A query as it arrived, parsed, with its permit's signature checked (off the loop thread
-  // when there are workers) before Provide reads any state.
-  struct ArrivedQuery {
-    Envelope e;
-    Result<QueryBody> body;
-    std::optional<netsim::ProvisionPermit> permit;
-    // Whether the signature verifies under the key trusted for the permit's key id when the
-    // query arrived; none when that key was unknown then (Provide's permit check then looks
-    // again and verifies itself).
-    std::optional<bool> signature_valid;
-  };
   // Pure: runs on a worker.
   static ArrivedQuery ParseArrivedQuery(Envelope e, const PermitKeys& keys);
   void Provide(const ArrivedQuery& a, SimTime arrived);
@@ -434,7 +438,8 @@ void IntermediateServer::Impl::Send(Envelope e, ServerState::Writes* writes) {
   (void)network_.Send(config_.institution, config_.first_hop, std::move(bytes).value());
 }
 
-std::function<netsim::Prepared()> IntermediateServer::Impl::Prepare(crypto::ByteView bytes) {
+std::function<netsim::Prepared()> IntermediateServer::Impl::Prepare(
+    std::shared_ptr<const crypto::Bytes> bytes) {
   std::shared_ptr<const PermitKeys> permit_keys;
   if (permit_key_snapshot_ && permit_key_snapshot_->size() == trust_->core_permit_keys.size()) {
     permit_keys = permit_key_snapshot_;
@@ -442,15 +447,18 @@ std::function<netsim::Prepared()> IntermediateServer::Impl::Prepare(crypto::Byte
   if (!answer_key_snapshot_ || answer_key_snapshot_->size() != answer_verifiers_.size()) {
     answer_key_snapshot_ = std::make_shared<const AnswerKeys>(answer_verifiers_);
   }
-  return [bytes = crypto::Bytes(bytes.begin(), bytes.end()), permit_keys,
-          answer_keys = answer_key_snapshot_, core = config_.core_node]() -> netsim::Prepared {
-    auto p = std::make_shared<PreparedArrival>(
-        PreparedArrival{netsim::Decode(bytes), nullptr, std::nullopt, std::nullopt, std::nullopt});
+  return [bytes = std::move(bytes), permit_keys, answer_keys = answer_key_snapshot_,
+          core = config_.core_node]() -> netsim::Prepared {
+    auto p = std::make_shared<PreparedArrival>(PreparedArrival{
+        netsim::Decode(*bytes), nullptr, std::nullopt, std::nullopt, std::nullopt, std::nullopt});
     if (!p->envelope.ok()) return p;
     const Envelope& e = p->envelope.value();
     if (e.type == MessageType::kPermitGrant && permit_keys) {
       p->permit_keys = permit_keys;
       p->grant = CheckGrant(*permit_keys, e.body, e.source == core);
+    } else if (e.type == MessageType::kQuery && permit_keys) {
+      p->permit_keys = permit_keys;
+      p->query = ParseArrivedQuery(e, *permit_keys);
     } else if (e.type == MessageType::kAnswer) {
       if (auto key = answer_keys->find(e.source); key != answer_keys->end()) {
         p->answer_key = key->second;
@@ -477,18 +485,9 @@ void IntermediateServer::Impl::OnDelivery(const netsim::Delivery& d) {
     case MessageType::kError:
       OnDenial(e);
       return;
-    case MessageType::kQuery: {
-      // The permit's signature is checked on the worker pool during the processing delay;
-      // Provide runs in the event the delay always had.
-      const SimTime arrived = d.arrived;
-      loop_.Offload(
-          config_.processing_delay,
-          [keys = PermitKeySnapshot(), e = std::move(e)]() mutable {
-            return ParseArrivedQuery(std::move(e), *keys);
-          },
-          [this, arrived](ArrivedQuery a) { Provide(a, arrived); });
+    case MessageType::kQuery:
+      OnQuery(std::move(e), d.arrived, prepared);
       return;
-    }
     case MessageType::kAnswer:
       OnAnswer(std::move(e), prepared);
       return;
@@ -502,6 +501,25 @@ void IntermediateServer::Impl::OnDelivery(const netsim::Delivery& d) {
       ++stats_.undecodable;
       return;
   }
+}
+
+void IntermediateServer::Impl::OnQuery(Envelope e, SimTime arrived, PreparedArrival* prepared) {
+  // The permit's signature is checked on the worker pool during the processing delay;
+  // Provide runs in the event the delay always had.
+  std::shared_ptr<const PermitKeys> keys = PermitKeySnapshot();
+  if (prepared != nullptr && prepared->query && prepared->permit_keys == keys) {
+    // Checked in flight under these very keys: posted where Offload would post it.
+    ++checks_prepared_in_flight_;
+    loop_.ScheduleAfter(config_.processing_delay,
+                        [this, arrived, a = std::move(*prepared->query)] { Provide(a, arrived); });
+    return;
+  }
+  loop_.Offload(
+      config_.processing_delay,
+      [keys = std::move(keys), e = std::move(e)]() mutable {
+        return ParseArrivedQuery(std::move(e), *keys);
+      },
+      [this, arrived](ArrivedQuery a) { Provide(a, arrived); });
 }
 
 // ======================================================================================
@@ -1455,8 +1473,10 @@ IntermediateServer::~IntermediateServer() = default;
 Status IntermediateServer::Attach() {
   RENKEI_CHECK_OK(impl_->network_.AddNode(
       impl_->config_.institution, [this](const netsim::Delivery& d) { impl_->OnDelivery(d); }));
-  return impl_->network_.SetPreparer(
-      impl_->config_.institution, [this](crypto::ByteView bytes) { return impl_->Prepare(bytes); });
+  return impl_->network_.SetPreparer(impl_->config_.institution,
+                                     [this](std::shared_ptr<const crypto::Bytes> bytes) {
+                                       return impl_->Prepare(std::move(bytes));
+                                     });
 }
 
 const std::string& IntermediateServer::institution() const { return impl_->config_.institution; }

@@ -466,15 +466,16 @@ Result<uint64_t> SimNetwork::Send(std::string_view from, std::string_view to, cr
   // The receiver's preparation runs while the message travels; the arrival waits for it.
   // Nothing is drawn or scheduled differently with or without it.
   PreparedJob prep;
+  auto shared = std::make_shared<const crypto::Bytes>(std::move(bytes));
   WorkerPool* pool = loop_.workers();
   if (pool != nullptr && nodes_[link.to].preparer) {
-    if (std::function<Prepared()> work = nodes_[link.to].preparer(bytes)) {
+    if (std::function<Prepared()> work = nodes_[link.to].preparer(shared)) {
       prep.result = std::make_shared<Prepared>();
       prep.job = pool->Submit([out = prep.result, work = std::move(work)] { *out = work(); });
     }
   }
-  loop_.ScheduleAt(arrival, [this, li, seq, now, digest, b = std::move(bytes),
-                             prep = std::move(prep)] { Arrive(li, seq, now, b, digest, prep); });
+  loop_.ScheduleAt(arrival, [this, li, seq, now, digest, b = std::move(shared),
+                             prep = std::move(prep)] { Arrive(li, seq, now, *b, digest, prep); });
   return seq;
 }
 

@@ -685,11 +685,11 @@ PreparedRun RunWithPreparer(WorkerPool* pool, LossModel loss = LossModel::None()
                           })
                   .ok());
   EXPECT_TRUE(net.SetPreparer("b",
-                              [&out](crypto::ByteView bytes) {
+                              [&out](std::shared_ptr<const Bytes> bytes) {
                                 ++out.prepared_calls;
-                                return [copy = Bytes(bytes.begin(), bytes.end())]() -> Prepared {
+                                return [bytes]() -> Prepared {
                                   int64_t sum = 0;
-                                  for (uint8_t b : copy) sum += b;
+                                  for (uint8_t b : *bytes) sum += b;
                                   return std::make_shared<int64_t>(sum);
                                 };
                               })

@@ -45,8 +45,9 @@ struct RunOutput {
   bool operator==(const RunOutput&) const = default;
 };
 
-// Not part of RunOutput: it depends on the thread count by design.
-uint64_t checks_prepared = 0;
+// Not part of RunOutput: they depend on the thread count by design.
+uint64_t checks_prepared = 0;           // at the requester: grants and answers
+uint64_t provider_checks_prepared = 0;  // at 仙台市: queries
 
 std::string LogText(World& world, World::Body& body, uint64_t* bad_signature = nullptr) {
   auto viewer = world.ServerSession(body, "viewer");
@@ -175,6 +176,7 @@ RunOutput RunLinkages(size_t threads, netsim::LatencyModel latency) {
     out.forged_refusals = it->second;
   out.rejected_answers = a.server->stats().rejected_answers;
   checks_prepared = a.server->checks_prepared_in_flight();
+  provider_checks_prepared = b.server->checks_prepared_in_flight();
   return out;
 }
 
@@ -190,11 +192,13 @@ void ExpectSameForEveryThreadCount(const netsim::LatencyModel& latency) {
   EXPECT_EQ(inline_run.bad_signature_records, 1u);
   EXPECT_NE(inline_run.logs[0].find('\n'), std::string::npos);
   EXPECT_EQ(checks_prepared, 0u);
+  EXPECT_EQ(provider_checks_prepared, 0u);
   for (size_t threads : {1u, 2u}) {
     const RunOutput run = RunLinkages(threads, latency);
     // Grants and answers were checked while in flight (SimNetwork::Preparer), and that
     // changed nothing below.
     EXPECT_GT(checks_prepared, 0u) << threads << " threads";
+    EXPECT_GT(provider_checks_prepared, 0u) << threads << " threads";
     EXPECT_EQ(run.trace, inline_run.trace) << threads << " threads";
     EXPECT_EQ(run.logs, inline_run.logs) << threads << " threads";
     EXPECT_EQ(run.core_head, inline_run.core_head) << threads << " threads";

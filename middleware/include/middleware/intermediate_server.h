@@ -311,7 +311,7 @@ class IntermediateServer {
   // This body's queries with a final status so far (the sum of stats().query_status), without
   // building the statistics: for callers that ask often, such as a load generator.
   uint64_t finished_queries() const;
-  // Grant and answer checks that a worker finished while the message was still in flight
+  // Grant, answer and query checks that a worker finished while the message was in flight
   // (netsim::Preparer) and that the arrival used. Depends on the crypto thread count (0
   // without workers), so it is a diagnostic for benchmarks and tests, not part of stats().
   uint64_t checks_prepared_in_flight() const;

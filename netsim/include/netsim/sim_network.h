@@ -137,7 +137,9 @@ using DeliveryHandler = std::function<void(const Delivery&)>;
 // must not change anything a run's outcome depends on, and the work must be pure (it runs on
 // another thread and owns what it reads): the handler gets the result in Delivery::prepared
 // and must reach the same outcome as without it, so results do not depend on thread count.
-using Preparer = std::function<std::function<Prepared()>(crypto::ByteView bytes)>;
+// The work may keep `bytes`: they are the message's own, shared, never changed.
+using Preparer =
+    std::function<std::function<Prepared()>(std::shared_ptr<const crypto::Bytes> bytes)>;
 
 // A message being sent, as drop rules see it.
 struct Outgoing {
