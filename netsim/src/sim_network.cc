@@ -468,7 +468,9 @@ Result<uint64_t> SimNetwork::Send(std::string_view from, std::string_view to, cr
   PreparedJob prep;
   auto shared = std::make_shared<const crypto::Bytes>(std::move(bytes));
   WorkerPool* pool = loop_.workers();
-  if (pool != nullptr && nodes_[link.to].preparer) {
+  // Only a message that spends time in flight: one arriving at the instant it was sent gains
+  // nothing over the receiver posting the work on arrival (Offload), and costs a hand-over.
+  if (pool != nullptr && arrival > now && nodes_[link.to].preparer) {
     if (std::function<Prepared()> work = nodes_[link.to].preparer(shared)) {
       prep.result = std::make_shared<Prepared>();
       prep.job = pool->Submit([out = prep.result, work = std::move(work)] { *out = work(); });

@@ -665,14 +665,17 @@ TEST(SimNetworkTest, TraceCanBeTurnedOff) {
 
 // ---- preparers ----
 
-// Two nodes over a 5 ms link, "b" with a preparer that sums the bytes; `pool` null: none.
+// Two nodes over a link (5 ms unless told), "b" with a preparer that sums the bytes; `pool`
+// null: none.
+// none.
 struct PreparedRun {
   std::vector<int64_t> sums;  // per delivery to "b": the prepared sum, or -1 for none
   int prepared_calls = 0;
   std::string trace;
 };
 
-PreparedRun RunWithPreparer(WorkerPool* pool, LossModel loss = LossModel::None()) {
+PreparedRun RunWithPreparer(WorkerPool* pool, LossModel loss = LossModel::None(),
+                            Duration latency = Duration::Millis(5)) {
   PreparedRun out;
   EventLoop loop;
   loop.SetWorkers(pool);
@@ -694,7 +697,7 @@ PreparedRun RunWithPreparer(WorkerPool* pool, LossModel loss = LossModel::None()
                                 };
                               })
                   .ok());
-  LinkProfile p = Fixed(Duration::Millis(5));
+  LinkProfile p = Fixed(latency);
   p.loss = loss;
   EXPECT_TRUE(net.AddLink("a", "b", p).ok());
   for (int i = 1; i <= 3; ++i) {
@@ -730,6 +733,13 @@ TEST(SimNetworkTest, LostMessageIsNotPrepared) {
   const PreparedRun run = RunWithPreparer(&pool, LossModel::Bernoulli(1.0));
   EXPECT_EQ(run.prepared_calls, 0);
   EXPECT_TRUE(run.sums.empty());
+}
+
+TEST(SimNetworkTest, MessageArrivingAtOnceIsNotPrepared) {
+  WorkerPool pool(1);
+  const PreparedRun run = RunWithPreparer(&pool, LossModel::None(), Duration());
+  EXPECT_EQ(run.prepared_calls, 0);
+  EXPECT_EQ(run.sums, (std::vector<int64_t>{-1, -1, -1}));
 }
 
 TEST(SimNetworkTest, PreparerOfUnknownNodeIsNotFound) {
