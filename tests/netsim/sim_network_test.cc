@@ -667,7 +667,6 @@ TEST(SimNetworkTest, TraceCanBeTurnedOff) {
 
 // Two nodes over a link (5 ms unless told), "b" with a preparer that sums the bytes; `pool`
 // null: none.
-// none.
 struct PreparedRun {
   std::vector<int64_t> sums;  // per delivery to "b": the prepared sum, or -1 for none
   int prepared_calls = 0;
