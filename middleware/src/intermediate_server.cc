@@ -185,9 +185,10 @@ class IntermediateServer::Impl {
     std::optional<bool> signature_valid;
   };
   // What Prepare's job computed while a message travelled here (netsim::Preparer): the
-  // envelope decoded, and for a grant or an answer the check OnGrant or OnAnswer would start
-  // on arrival, done with the keys as they stood at send time. The handlers use a check only
-  // if those are still the keys they would use, so the outcome is the same without it.
+  // envelope decoded, and for a grant, a query or an answer the check OnGrant, OnQuery or
+  // OnAnswer would start on arrival, done with the keys as they stood at send time. The
+  // handlers use a check only if those are still the keys they would use, so the outcome is
+  // the same without it.
   struct PreparedArrival {
     Result<Envelope> envelope;
     std::shared_ptr<const PermitKeys> permit_keys;  // what `grant` was checked under
@@ -196,8 +197,11 @@ class IntermediateServer::Impl {
     std::optional<AnswerCheck> answer;
     std::optional<ArrivedQuery> query;  // checked under `permit_keys`
   };
-  // The preparer of this server's node: reads only snapshots that already exist, so calling
-  // it changes nothing a run's outcome depends on.
+  // The preparer of this server's node. It installs no key and builds no verifier: it takes
+  // the permit-key snapshot only if it is current, and snapshots the answer verifiers already
+  // built, so calling it changes nothing a run's outcome depends on. (That snapshot is copied
+  // whenever a new provider's key was built since: quadratic in the providers a body hears
+  // from, cheap next to the checks it saves.)
   std::function<netsim::Prepared()> Prepare(std::shared_ptr<const crypto::Bytes> bytes);
   void OnDelivery(const netsim::Delivery& d);
   // A query arriving at this body as provider: its permit checked (in flight, or on the pool

@@ -137,7 +137,9 @@ using DeliveryHandler = std::function<void(const Delivery&)>;
 // must not change anything a run's outcome depends on, and the work must be pure (it runs on
 // another thread and owns what it reads): the handler gets the result in Delivery::prepared
 // and must reach the same outcome as without it, so results do not depend on thread count.
-// The work may keep `bytes`: they are the message's own, shared, never changed.
+// The work may keep `bytes`: they are the message's own, shared, never changed. Not called
+// for a message that is dropped when sent, nor for one that arrives at the instant it was
+// sent (no time in flight to use: work posted on arrival has the same slack).
 using Preparer =
     std::function<std::function<Prepared()>(std::shared_ptr<const crypto::Bytes> bytes)>;
 
