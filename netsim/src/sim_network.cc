@@ -464,20 +464,24 @@ Result<uint64_t> SimNetwork::Send(std::string_view from, std::string_view to, cr
   if (link.profile.in_order) arrival = std::max(arrival, link.last_arrival);
   link.last_arrival = std::max(link.last_arrival, arrival);
   // The receiver's preparation runs while the message travels; the arrival waits for it.
-  // Nothing is drawn or scheduled differently with or without it.
-  PreparedJob prep;
-  auto shared = std::make_shared<const crypto::Bytes>(std::move(bytes));
+  // Nothing is drawn or scheduled differently with or without it. Only a message that spends
+  // time in flight: one arriving at the instant it was sent gains nothing over the receiver
+  // posting the work on arrival (Offload), and costs a hand-over.
   WorkerPool* pool = loop_.workers();
-  // Only a message that spends time in flight: one arriving at the instant it was sent gains
-  // nothing over the receiver posting the work on arrival (Offload), and costs a hand-over.
   if (pool != nullptr && arrival > now && nodes_[link.to].preparer) {
+    auto shared = std::make_shared<const crypto::Bytes>(std::move(bytes));
+    PreparedJob prep;
     if (std::function<Prepared()> work = nodes_[link.to].preparer(shared)) {
       prep.result = std::make_shared<Prepared>();
       prep.job = pool->Submit([out = prep.result, work = std::move(work)] { *out = work(); });
     }
+    loop_.ScheduleAt(arrival, [this, li, seq, now, digest, b = std::move(shared),
+                               prep = std::move(prep)] { Arrive(li, seq, now, *b, digest, prep); });
+    return seq;
   }
-  loop_.ScheduleAt(arrival, [this, li, seq, now, digest, b = std::move(shared),
-                             prep = std::move(prep)] { Arrive(li, seq, now, *b, digest, prep); });
+  loop_.ScheduleAt(arrival, [this, li, seq, now, digest, b = std::move(bytes)] {
+    Arrive(li, seq, now, b, digest, PreparedJob{});
+  });
   return seq;
 }
 
