@@ -511,15 +511,13 @@ void IntermediateServer::Impl::OnQuery(Envelope e, SimTime arrived, PreparedArri
   // The permit's signature is checked on the worker pool during the processing delay;
   // Provide runs in the event the delay always had.
   std::shared_ptr<const PermitKeys> keys = PermitKeySnapshot();
+  std::optional<ArrivedQuery> ready;
   if (prepared != nullptr && prepared->query && prepared->permit_keys == keys) {
-    // Checked in flight under these very keys: posted where Offload would post it.
+    ready = std::move(prepared->query);  // checked in flight under these very keys
     ++checks_prepared_in_flight_;
-    loop_.ScheduleAfter(config_.processing_delay,
-                        [this, arrived, a = std::move(*prepared->query)] { Provide(a, arrived); });
-    return;
   }
-  loop_.Offload(
-      config_.processing_delay,
+  loop_.OffloadUnlessReady(
+      config_.processing_delay, std::move(ready),
       [keys = std::move(keys), e = std::move(e)]() mutable {
         return ParseArrivedQuery(std::move(e), *keys);
       },
@@ -753,16 +751,13 @@ void IntermediateServer::Impl::OnGrant(const Envelope& e, PreparedArrival* prepa
     OnCheckedGrant(permit, *c.genuine);
   };
   std::shared_ptr<const PermitKeys> keys = PermitKeySnapshot();
+  std::optional<GrantCheck> ready;
   if (prepared != nullptr && prepared->grant && prepared->permit_keys == keys) {
-    // Checked in flight under these very keys: the event is posted where Offload would post
-    // it, so the order of what follows does not change.
+    ready = std::move(prepared->grant);  // checked in flight under these very keys
     ++checks_prepared_in_flight_;
-    loop_.ScheduleAfter(
-        Duration(), [apply, c = std::move(*prepared->grant)]() mutable { apply(std::move(c)); });
-    return;
   }
-  loop_.Offload(
-      Duration(),
+  loop_.OffloadUnlessReady(
+      Duration(), std::move(ready),
       [keys = std::move(keys), body = e.body, from_core]() {
         return CheckGrant(*keys, body, from_core);
       },
@@ -859,28 +854,19 @@ void IntermediateServer::Impl::OnAnswer(Envelope e, PreparedArrival* prepared) {
   // the key is looked up here, where the trust anchors may be read.
   std::optional<crypto::Verifier> key;
   if (const crypto::Verifier* k = AnswerVerifier(e.source)) key = *k;
-  struct Checked {
-    Envelope e;
-    AnswerCheck check;
-  };
+  std::optional<AnswerCheck> ready;
   // A copy of a verifier shares its key: the same key object means the same key.
   if (prepared != nullptr && prepared->answer && key && prepared->answer_key &&
       &prepared->answer_key->key() == &key->key()) {
-    // Checked in flight under this very key: posted where Offload would post it.
+    ready = std::move(prepared->answer);  // checked in flight under this very key
     ++checks_prepared_in_flight_;
-    loop_.ScheduleAfter(Duration(),
-                        [this, c = Checked{std::move(e), std::move(*prepared->answer)}] {
-                          OnCheckedAnswer(c.e, c.check.signed_ok, c.check.body);
-                        });
-    return;
   }
-  loop_.Offload(
-      Duration(),
-      [key = std::move(key), e = std::move(e)]() mutable {
-        AnswerCheck check = CheckAnswer(key ? &*key : nullptr, e);
-        return Checked{std::move(e), std::move(check)};
-      },
-      [this](Checked c) { OnCheckedAnswer(c.e, c.check.signed_ok, c.check.body); });
+  // Shared, not copied: the worker reads the envelope and the event after it uses it.
+  auto shared = std::make_shared<const Envelope>(std::move(e));
+  loop_.OffloadUnlessReady(
+      Duration(), std::move(ready),
+      [key = std::move(key), shared] { return CheckAnswer(key ? &*key : nullptr, *shared); },
+      [this, shared](AnswerCheck c) { OnCheckedAnswer(*shared, c.signed_ok, c.body); });
 }
 
 void IntermediateServer::Impl::OnCheckedAnswer(const Envelope& e, bool signed_ok,

@@ -122,6 +122,34 @@ TEST(OffloadTest, CancelledOffloadNeverApplies) {
   EXPECT_EQ(applied, 20);
 }
 
+// A result already at hand (a check prepared in flight) takes the place Offload would have
+// given the computed one, and the compute is never called; without one it is a plain Offload.
+std::string UnlessReadyOrder(WorkerPool* pool, bool ready) {
+  EventLoop loop;
+  loop.SetWorkers(pool);
+  std::string order;
+  int computed = 0;
+  loop.ScheduleAt(SimTime::FromMicros(7), [&] { order += "before "; });
+  loop.OffloadUnlessReady(
+      Duration::Micros(7), ready ? std::optional<std::string>("ready ") : std::nullopt,
+      [&computed] {
+        ++computed;
+        return std::string("computed ");
+      },
+      [&](std::string s) { order += s; });
+  loop.ScheduleAt(SimTime::FromMicros(7), [&] { order += "after"; });
+  loop.Run();
+  return order + " computed=" + std::to_string(computed);
+}
+
+TEST(OffloadTest, AReadyResultTakesOffloadsPlaceAndSkipsTheCompute) {
+  WorkerPool pool(1);
+  for (WorkerPool* p : {static_cast<WorkerPool*>(nullptr), &pool}) {
+    EXPECT_EQ(UnlessReadyOrder(p, true), "before ready after computed=0");
+    EXPECT_EQ(UnlessReadyOrder(p, false), "before computed after computed=1");
+  }
+}
+
 TEST(WorkerPoolTest, WaitRunsAJobNoWorkerCanClaimOnTheCallersThread) {
   WorkerPool pool(0);
   std::thread::id ran_on;

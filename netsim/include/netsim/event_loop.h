@@ -74,6 +74,18 @@ class EventLoop final : public Clock {
                          });
   }
 
+  // Offload for work that may already be done: with `ready` set, `apply(*ready)` is posted at
+  // now + `delay`, the place Offload would give it, and `compute` never runs. Work prepared
+  // while a message was in flight (SimNetwork::SetPreparer) goes through here, so whether it
+  // was prepared changes neither an outcome nor the order of events.
+  template <typename R, typename Compute, typename Apply>
+  EventId OffloadUnlessReady(Duration delay, std::optional<R> ready, Compute compute, Apply apply) {
+    if (!ready) return Offload(delay, std::move(compute), std::move(apply));
+    return ScheduleAfter(delay, [r = std::move(*ready), apply = std::move(apply)]() mutable {
+      apply(std::move(r));
+    });
+  }
+
   // Runs the next event; false when none is pending.
   bool Step();
   // Runs every event with time <= `until`, then sets the clock to `until`.
