@@ -14,7 +14,9 @@
 #include <string>
 
 #include "middleware/replica_store.h"
+#include "middleware/server_state.h"
 #include "netsim/identifiers.h"
+#include "netsim/sqlite.h"
 
 namespace renkei::middleware {
 namespace {
@@ -288,6 +290,90 @@ void BM_ProvisionLogVerify(benchmark::State& state) {
   RemoveProvisionLogDb(path);
 }
 BENCHMARK(BM_ProvisionLogVerify)->Arg(50000)->Unit(benchmark::kMillisecond);
+
+// ---------------------------------------------------------------------------------------------
+// Server state: one query's rows on the requester, as a linkage writes and reads them
+// ---------------------------------------------------------------------------------------------
+
+// Per iteration the three events of one query: submit (処理通番 and the row), the granted
+// permit (row read, new phase, the signed query kept for resending) and the answer (row read,
+// two answer items, the kept query dropped), each in one transaction as the intermediate
+// server commits them. Arg 0: SQLite in memory; 1: a WAL file.
+void BM_QueryLifecycle(benchmark::State& state) {
+  const bool file = state.range(0) == 1;
+  const std::string path = file ? BenchPath("server-state") : ":memory:";
+  auto db = netsim::sql::Database::Open(path);
+  if (!db.ok()) {
+    state.SkipWithError(db.error().message.c_str());
+    return;
+  }
+  auto server = ServerState::Open(*db, std::vector<uint8_t>(32, 0x5A));
+  if (!server.ok()) {
+    state.SkipWithError(server.error().message.c_str());
+    return;
+  }
+  ServerState& st = **server;
+  const netsim::crypto::Bytes sent_query(1'400, 0x42);  // about a signed query envelope
+  const std::string person = netsim::MakeIntegratedNumber(netsim::kIntegratedNumberMinBody);
+  bool ok = true;
+  auto check = [&ok](const auto& r) { ok = ok && r.ok(); };
+  for (auto _ : state) {
+    std::string pn;
+    {
+      auto writes = st.BeginWrites();
+      auto got = st.NextProcessingNumber(Lg("15202"));
+      if (!writes.ok() || !got.ok()) break;
+      pn = *got;
+      QueryState q;
+      q.processing_number = pn;
+      q.integrated_number = person;
+      q.requester = Lg("15202");
+      q.provider = Lg("04100");
+      q.jm = "JM00000000000001";
+      q.jt = "JT00000000000001";
+      q.tm_items = {"TM00000000000001", "TM00000000000002"};
+      q.start_date = "2024-04-01";
+      q.end_date = "2025-03-31";
+      q.phase = QueryPhase::kAwaitingPermit;
+      q.attempts = 1;
+      check(st.PutQuery(q));
+      check(writes->Commit());
+    }
+    {
+      auto got = st.GetQuery(pn);
+      if (!got.ok() || !*got) break;
+      QueryState q = std::move(**got);
+      auto writes = st.BeginWrites();
+      if (!writes.ok()) break;
+      q.phase = QueryPhase::kAwaitingAnswer;
+      q.permit_id = "P" + pn;
+      check(st.PutQuery(q));
+      check(st.PutSentQuery(pn, sent_query));
+      check(writes->Commit());
+    }
+    {
+      auto got = st.GetQuery(pn);
+      if (!got.ok() || !*got) break;
+      QueryState q = std::move(**got);
+      auto writes = st.BeginWrites();
+      if (!writes.ok()) break;
+      q.phase = QueryPhase::kDone;
+      q.status = RecordStatus::kNormal;
+      q.items = {{"TM00000000000001", ItemStatus::kObtained, "3200000"},
+                 {"TM00000000000002", ItemStatus::kNoData, ""}};
+      check(st.DeleteSentQuery(pn));
+      check(st.PutQuery(q));
+      check(writes->Commit());
+    }
+    if (!ok) break;
+  }
+  if (!ok || state.iterations() == 0) state.SkipWithError("a state write or read failed");
+  state.SetItemsProcessed(state.iterations());
+  server->reset();
+  db = netsim::sql::Database::Open(":memory:");  // closes the file before it is removed
+  if (file) RemoveDb(path);
+}
+BENCHMARK(BM_QueryLifecycle)->Arg(0)->Arg(1)->Unit(benchmark::kMicrosecond);
 
 }  // namespace
 }  // namespace renkei::middleware

@@ -409,10 +409,12 @@ TEST_F(ServerStateFileTest, CountersWrittenByAnotherConnectionAreNeverHandedOutA
     EXPECT_TRUE(issued.insert(*pn).second) << *pn << " issued twice";
   }
   // Rows sealed through both connections still open: no revision (nonce) was used twice.
-  ASSERT_TRUE(state_->PutQuery(Query("Q-0001")).ok());
-  ASSERT_TRUE((*other)->PutQuery(Query("Q-0002")).ok());
-  ASSERT_TRUE(state_->PutQuery(Query("Q-0003")).ok());
-  for (const char* pn : {"Q-0001", "Q-0002", "Q-0003"}) ExpectSameQuery(GetQueryOk(pn), Query(pn));
+  ASSERT_TRUE(state_->PutQuery(DoneQuery("Q-0001", At(2))).ok());
+  ASSERT_TRUE((*other)->PutQuery(DoneQuery("Q-0002", At(2))).ok());
+  ASSERT_TRUE(state_->PutQuery(DoneQuery("Q-0003", At(2))).ok());
+  for (const char* pn : {"Q-0001", "Q-0002", "Q-0003"}) {
+    ExpectSameQuery(GetQueryOk(pn), DoneQuery(pn, At(2)));
+  }
   EXPECT_EQ(QueryInt("SELECT COUNT(DISTINCT revision) FROM queries"), 3);
 }
 
@@ -511,14 +513,38 @@ TEST_P(ServerStateTest, GetQueryOfUnknownNumberIsEmpty) {
 }
 
 TEST_P(ServerStateTest, PutQueryReplacesAndResealsUnderNextRevision) {
-  QueryState q = Query("Q-0003");
+  QueryState q = DoneQuery("Q-0003", At(2));
   ASSERT_TRUE(state_->PutQuery(q).ok());
   EXPECT_EQ(QueryInt("SELECT revision FROM queries WHERE processing_number = 'Q-0003'"), 1);
   q = DoneQuery("Q-0003", At(3));
+  q.items[1].value = "12";
   ASSERT_TRUE(state_->PutQuery(q).ok());
   EXPECT_EQ(QueryInt("SELECT revision FROM queries WHERE processing_number = 'Q-0003'"), 2);
   EXPECT_EQ(QueryInt("SELECT COUNT(*) FROM queries"), 1);
   ExpectSameQuery(GetQueryOk("Q-0003"), q);
+}
+
+TEST_P(ServerStateTest, QueryWithoutItemsIsStoredUnsealedAndUsesNoRevision) {
+  // Before its answer a query has no items: nothing to seal, so no nonce is spent on it.
+  QueryState q = Query("Q-0010");
+  ASSERT_TRUE(q.items.empty());
+  ASSERT_TRUE(state_->PutQuery(q).ok());
+  ASSERT_TRUE(state_->PutQuery(q).ok());
+  EXPECT_EQ(QueryInt("SELECT revision FROM queries WHERE processing_number = 'Q-0010'"), 0);
+  EXPECT_EQ(QueryInt("SELECT length(items) FROM queries WHERE processing_number = 'Q-0010'"), 0);
+  ExpectSameQuery(GetQueryOk("Q-0010"), q);
+  // Its answer seals under the first revision the database hands out.
+  q = DoneQuery("Q-0010", At(3));
+  ASSERT_TRUE(state_->PutQuery(q).ok());
+  EXPECT_EQ(QueryInt("SELECT revision FROM queries WHERE processing_number = 'Q-0010'"), 1);
+  ExpectSameQuery(GetQueryOk("Q-0010"), q);
+}
+
+TEST_P(ServerStateTest, ItemsStoredWithoutARevisionAreRefusedNamingTheRow) {
+  ASSERT_TRUE(state_->PutQuery(DoneQuery("Q-0011", At(2))).ok());
+  ASSERT_TRUE(db_->Exec("UPDATE queries SET revision = 0 WHERE processing_number = 'Q-0011'").ok());
+  auto q = state_->GetQuery("Q-0011");
+  ExpectError(q, Errc::kStorage, "Q-0011");
 }
 
 TEST_P(ServerStateTest, SameItemsWrittenTwiceGiveDifferentCiphertext) {
