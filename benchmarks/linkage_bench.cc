@@ -187,6 +187,15 @@ void ReportLinkages(benchmark::State& state, Fixture& f, int64_t linkages,
   }
 }
 
+// One batch: kBatch queries submitted at one instant, the loop run until all are answered.
+void RunBatch(benchmark::State& state, Fixture& f, middleware::QueryRequest& q) {
+  for (int i = 0; i < kBatch; ++i) {
+    q.integrated_number = f.people[static_cast<size_t>(i % kPeople)];
+    if (!f.a->server->SubmitQuery(q).ok()) state.SkipWithError("submit failed");
+  }
+  f.world->Run();
+}
+
 void BM_Linkage(benchmark::State& state) {
   const double floor_us = FloorMicrosPerLinkage();
   Fixture f(state.range(0), static_cast<size_t>(state.range(1)));
@@ -195,11 +204,7 @@ void BM_Linkage(benchmark::State& state) {
   std::chrono::duration<double, std::micro> wall{0};
   for (auto _ : state) {
     const auto t0 = std::chrono::steady_clock::now();
-    for (int i = 0; i < kBatch; ++i) {
-      q.integrated_number = f.people[static_cast<size_t>(i % kPeople)];
-      if (!f.a->server->SubmitQuery(q).ok()) state.SkipWithError("submit failed");
-    }
-    f.world->Run();
+    RunBatch(state, f, q);
     wall += std::chrono::steady_clock::now() - t0;
     linkages += kBatch;
   }
@@ -210,6 +215,23 @@ BENCHMARK(BM_Linkage)
     ->ArgsProduct({{0, 1, 2}, {0, 1, 2}})
     ->Unit(benchmark::kMillisecond)
     ->UseRealTime();
+
+// BM_Linkage's work without its clocks, in memory and on the loop thread alone, at two fixed
+// iteration counts: for benchmarks/ir_per_iteration.sh, instructions per batch of kBatch
+// linkages under callgrind, a figure a noisy machine cannot move. The floor is not measured:
+// its timing loop runs a different number of times in every run.
+void BM_LinkageCounted(benchmark::State& state) {
+  Fixture f(0, 0);
+  middleware::QueryRequest q = TransferInQuery(f);
+  for (auto _ : state) RunBatch(state, f, q);
+  const auto stats = f.a->server->stats();
+  if (stats.query_status.size() != 1 || !stats.query_status.contains("normal")) {
+    state.SkipWithError("a linkage did not end normal");
+  }
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_LinkageCounted)->Iterations(1)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_LinkageCounted)->Iterations(3)->Unit(benchmark::kMillisecond);
 
 // The same linkage as BM_Linkage, but arriving as a stream: a query is submitted every
 // kStreamGap of simulated time, links take a log-normal latency (median 4 ms, sigma 0.6, as in
