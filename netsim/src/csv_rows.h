@@ -6,6 +6,7 @@
 // Thread safety: plain values; each parse owns its own.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
 #include <istream>
 #include <optional>
@@ -94,6 +95,22 @@ class Errors {
   std::vector<std::string> lines_;
   size_t count_ = 0;
 };
+
+// Reads the next significant line, which must be `header` exactly; returns its line number, or
+// nullopt after adding the error (missing, or not that header) to `errors`.
+inline std::optional<int> ReadHeader(LineReader& reader, Errors& errors, std::string_view header) {
+  Line line;
+  if (!reader.Next(line)) {
+    errors.Add(std::max(reader.last_line(), 1), "header",
+               "missing; expected '" + std::string(header) + "'");
+    return std::nullopt;
+  }
+  if (line.text != header) {
+    errors.Add(line.number, "header", "expected '" + std::string(header) + "'");
+    return std::nullopt;
+  }
+  return line.number;
+}
 
 // The value of `n` ASCII digits (n <= 19), or nullopt when any is not a digit.
 inline std::optional<uint64_t> ParseDigits(std::string_view digits) {

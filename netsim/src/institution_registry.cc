@@ -6,6 +6,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iostream>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -227,17 +228,10 @@ Result<InstitutionRegistry> InstitutionRegistry::FromCsv(std::istream& in,
                                                          std::string_view source_name) {
   csv_rows::LineReader reader(in);
   csv_rows::Errors errors(source_name);
+  const std::optional<int> header = csv_rows::ReadHeader(reader, errors, kHeader);
+  if (!header) return errors.ToError();
+  const int header_line = *header;
   csv_rows::Line line;
-  if (!reader.Next(line)) {
-    errors.Add(std::max(reader.last_line(), 1), "header",
-               "missing; expected '" + std::string(kHeader) + "'");
-    return errors.ToError();
-  }
-  if (line.text != kHeader) {
-    errors.Add(line.number, "header", "expected '" + std::string(kHeader) + "'");
-    return errors.ToError();
-  }
-  const int header_line = line.number;
   std::vector<Institution> bodies;
   std::unordered_map<std::string, int> line_of_code;
   while (reader.Next(line)) {

@@ -316,17 +316,10 @@ Result<PermitList> PermitList::FromCsv(std::istream& in, std::string_view source
   csv_rows::Errors errors(source_name);
   const auto meta = ParseMeta(reader, errors);
   if (!meta) return errors.ToError();
+  const std::optional<int> header = csv_rows::ReadHeader(reader, errors, kHeader);
+  if (!header) return errors.ToError();
+  const int header_line = *header;
   csv_rows::Line line;
-  if (!reader.Next(line)) {
-    errors.Add(std::max(reader.last_line(), 1), "header",
-               "missing; expected '" + std::string(kHeader) + "'");
-    return errors.ToError();
-  }
-  if (line.text != kHeader) {
-    errors.Add(line.number, "header", "expected '" + std::string(kHeader) + "'");
-    return errors.ToError();
-  }
-  const int header_line = line.number;
 
   PermitList list;
   list.version_ = meta->version;
