@@ -201,7 +201,9 @@ class IntermediateServer::Impl {
   // the permit-key snapshot only if it is current, and snapshots the answer verifiers already
   // built, so calling it changes nothing a run's outcome depends on. (That snapshot is copied
   // whenever a new provider's key was built since: quadratic in the providers a body hears
-  // from, cheap next to the checks it saves.)
+  // from, cheap next to the checks it saves. The job cannot read the trust anchors instead:
+  // they are shared with whoever publishes keys, e.g. scenarios::World as bodies join, and
+  // change on the loop thread.)
   std::function<netsim::Prepared()> Prepare(std::shared_ptr<const crypto::Bytes> bytes);
   void OnDelivery(const netsim::Delivery& d);
   // A query arriving at this body as provider: its permit checked (in flight, or on the pool
