@@ -163,7 +163,8 @@ class ServerState {
   // ---- queries ----
   // The next 処理通番 for `institution`: "Q<機関コード>-<10 digits>", never reused.
   Result<std::string> NextProcessingNumber(std::string_view institution);
-  Status PutQuery(const QueryState& query);  // insert or replace
+  // Inserts the row or updates it in place; answer items are sealed, a row without any is not.
+  Status PutQuery(const QueryState& query);
   Result<std::optional<QueryState>> GetQuery(std::string_view processing_number);
   // Queries not yet done, in 処理通番 order (to resume timers after a restart).
   Result<std::vector<QueryState>> OpenQueries();
