@@ -462,6 +462,34 @@ Result<std::string> ServerState::NextProcessingNumber(std::string_view instituti
   return "Q" + std::string(institution) + "-" + digits;
 }
 
+namespace {
+
+// The queries columns, in the order PutQuery binds them and ReadQuery reads them.
+constexpr const char* kQueryColumns =
+    "processing_number, integrated_number, requester, provider, jm, jt, tm_items, start_date, "
+    "end_date, non_disclosure, submitted_at, completed_at, phase, status, message, items, "
+    "revision, permit_id, attempts, batch_id, batch_line";
+
+// An upsert changes the row in place; INSERT OR REPLACE deleted it and inserted it again,
+// with both index entries, on each of a linkage's rewrites. Every column but the key is set
+// from the new values.
+std::string QueryUpsertSql() {
+  std::string sql = std::string("INSERT INTO queries(") + kQueryColumns + ") VALUES(?";
+  std::string set;
+  std::string_view rest = kQueryColumns;
+  rest.remove_prefix(rest.find(", ") + 2);  // the key, processing_number
+  while (!rest.empty()) {
+    const size_t comma = rest.find(", ");
+    const std::string_view column = rest.substr(0, comma);
+    sql += ", ?";
+    set += (set.empty() ? "" : ", ") + std::string(column) + " = excluded." + std::string(column);
+    rest.remove_prefix(comma == std::string_view::npos ? rest.size() : comma + 2);
+  }
+  return sql + ") ON CONFLICT(processing_number) DO UPDATE SET " + set;
+}
+
+}  // namespace
+
 Status ServerState::PutQuery(const QueryState& q) {
   RENKEI_TRY(auto txn, impl_->OwnTransaction());
   // A query without answer items (every phase before the answer) has nothing to hide: it is
@@ -475,21 +503,8 @@ Status ServerState::PutQuery(const QueryState& q) {
     RENKEI_TRY(sealed,
                impl_->Seal("queries", q.processing_number, revision, crypto::AsBytes(items)));
   }
-  // An upsert changes the row in place; INSERT OR REPLACE deleted it and inserted it again,
-  // with both index entries, on each of a linkage's rewrites.
-  RENKEI_TRY(auto st, StorageResult(db_.Cached(
-                          "INSERT INTO queries VALUES(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-                          "?, ?, ?, ?, ?, ?, ?) ON CONFLICT(processing_number) DO UPDATE SET "
-                          "integrated_number = excluded.integrated_number, requester = "
-                          "excluded.requester, provider = excluded.provider, jm = excluded.jm, "
-                          "jt = excluded.jt, tm_items = excluded.tm_items, start_date = "
-                          "excluded.start_date, end_date = excluded.end_date, non_disclosure = "
-                          "excluded.non_disclosure, submitted_at = excluded.submitted_at, "
-                          "completed_at = excluded.completed_at, phase = excluded.phase, status = "
-                          "excluded.status, message = excluded.message, items = excluded.items, "
-                          "revision = excluded.revision, permit_id = excluded.permit_id, "
-                          "attempts = excluded.attempts, batch_id = excluded.batch_id, "
-                          "batch_line = excluded.batch_line")));
+  static const std::string kUpsert = QueryUpsertSql();
+  RENKEI_TRY(auto st, StorageResult(db_.Cached(kUpsert)));
   std::optional<int64_t> completed;
   if (q.completed_at) completed = q.completed_at->micros();
   Status s = st->BindAll(q.processing_number, q.integrated_number, q.requester, q.provider, q.jm,
@@ -510,11 +525,6 @@ Status ServerState::PutQuery(const QueryState& q) {
 }
 
 namespace {
-
-constexpr const char* kQueryColumns =
-    "processing_number, integrated_number, requester, provider, jm, jt, tm_items, start_date, "
-    "end_date, non_disclosure, submitted_at, completed_at, phase, status, message, items, "
-    "revision, permit_id, attempts, batch_id, batch_line";
 
 Result<QueryState> ReadQuery(ServerState::Impl& impl, sql::Statement& st) {
   QueryState q;
