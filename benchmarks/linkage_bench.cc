@@ -160,13 +160,18 @@ middleware::QueryRequest TransferInQuery(const Fixture& f) {
   return q;
 }
 
-// Counters shared by both linkage benchmarks; fails the run if any linkage did not end normal.
-void ReportLinkages(benchmark::State& state, Fixture& f, int64_t linkages,
-                    std::chrono::duration<double, std::micro> wall, double floor_us) {
+// Fails the run if any linkage did not end normal.
+void CheckAllNormal(benchmark::State& state, Fixture& f) {
   const auto stats = f.a->server->stats();
   if (stats.query_status.size() != 1 || !stats.query_status.contains("normal")) {
     state.SkipWithError("a linkage did not end normal");
   }
+}
+
+// Counters shared by both linkage benchmarks; fails the run if any linkage did not end normal.
+void ReportLinkages(benchmark::State& state, Fixture& f, int64_t linkages,
+                    std::chrono::duration<double, std::micro> wall, double floor_us) {
+  CheckAllNormal(state, f);
   state.SetItemsProcessed(linkages);
   state.counters["linkages_per_s"] =
       benchmark::Counter(static_cast<double>(linkages), benchmark::Counter::kIsRate);
@@ -224,10 +229,7 @@ void BM_LinkageCounted(benchmark::State& state) {
   Fixture f(0, 0);
   middleware::QueryRequest q = TransferInQuery(f);
   for (auto _ : state) RunBatch(state, f, q);
-  const auto stats = f.a->server->stats();
-  if (stats.query_status.size() != 1 || !stats.query_status.contains("normal")) {
-    state.SkipWithError("a linkage did not end normal");
-  }
+  CheckAllNormal(state, f);
   state.SetItemsProcessed(state.iterations() * kBatch);
 }
 BENCHMARK(BM_LinkageCounted)->Iterations(1)->Unit(benchmark::kMillisecond);
